@@ -1,0 +1,380 @@
+"""The public data model: what veracity reads, finds and reports.
+
+Every structure that crosses a module boundary or leaves the program is one of
+these pydantic models. ``RunReport`` is the JSON contract of ``veracity run``;
+its JSON schema is kept in ``docs/run-report.schema.json`` and a test fails when
+the two drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = "1"
+
+
+def stable_id(*parts: str, prefix: str = "", length: int = 12) -> str:
+    """A short, stable identifier: the hex digest of ``parts`` joined by NUL bytes.
+
+    The same parts give the same id on every run and machine, so ids can be
+    used to join reports, caches and cassettes.
+    """
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:length]
+    return f"{prefix}{digest}"
+
+
+class Span(BaseModel):
+    """Character offsets ``[start, end)`` into a document's ``text``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0, description="Offset of the first character.")
+    end: int = Field(ge=0, description="Offset one past the last character.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} is before its start {self.start}")
+        return self
+
+    def of(self, text: str) -> str:
+        """The slice of ``text`` this span covers."""
+        return text[self.start : self.end]
+
+
+class DocumentMeta(BaseModel):
+    """What loading found around the story text but kept out of it.
+
+    Captions, bylines and page boilerplate are not claims of the story, so they
+    are kept here rather than in ``Document.text``. Loader plugins may add
+    their own keys.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    path: str | None = Field(default=None, description="File the document was read from.")
+    format: str | None = Field(default=None, description="Input format: text, html, jsonl...")
+    captions: list[str] = Field(default_factory=list, description="Photo captions and credits.")
+    bylines: list[str] = Field(default_factory=list, description="Bylines and reporting credits.")
+    headings: list[str] = Field(default_factory=list, description="Section headings in the page.")
+    boilerplate: list[str] = Field(
+        default_factory=list, description="Removed page furniture: cookie banners, sign-ups..."
+    )
+    encoding_warnings: list[str] = Field(default_factory=list)
+
+
+class Document(BaseModel):
+    """One source: an article as veracity read it."""
+
+    id: str = Field(min_length=1, description="Stable id, from the file name or record.")
+    title: str = Field(default="", description="Headline, when the source has one.")
+    text: str = Field(description="Body text with boilerplate, captions and bylines removed.")
+    url: str | None = None
+    outlet: str | None = Field(default=None, description="Publisher or site name.")
+    published: dt.date | None = Field(default=None, description="Publication date.")
+    story: str | None = Field(
+        default=None, description="Story id the input assigned this document to (JSONL)."
+    )
+    meta: DocumentMeta = Field(default_factory=DocumentMeta)
+
+
+class Story(BaseModel):
+    """Several documents about the same event."""
+
+    id: str = Field(min_length=1)
+    documents: list[Document] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_document_ids(self) -> Story:
+        seen: set[str] = set()
+        for document in self.documents:
+            if document.id in seen:
+                raise ValueError(f"story {self.id!r} has two documents with id {document.id!r}")
+            seen.add(document.id)
+        return self
+
+    def document(self, document_id: str) -> Document:
+        """The document with this id; ``KeyError`` if the story has none."""
+        for document in self.documents:
+            if document.id == document_id:
+                return document
+        raise KeyError(document_id)
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Ids of the story's documents, in input order."""
+        return [document.id for document in self.documents]
+
+
+class ClaimKind(StrEnum):
+    """What a claim asserts."""
+
+    FACT = "fact"
+    QUOTE = "quote"
+    NUMBER = "number"
+    DATE = "date"
+    ENTITY = "entity"
+
+
+class Claim(BaseModel):
+    """One checkable statement made by one source."""
+
+    id: str = Field(description="Stable hash of source, span and text.")
+    source_id: str
+    text: str = Field(description="The claim, self-contained.")
+    quote: str = Field(description="Verbatim passage of the source that makes the claim.")
+    span: Span = Field(description="Where ``quote`` stands in the source's text.")
+    kind: ClaimKind = ClaimKind.FACT
+    extractor: str = Field(description="Name of the plugin that extracted it.")
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        source_id: str,
+        text: str,
+        quote: str,
+        span: Span,
+        extractor: str,
+        kind: ClaimKind = ClaimKind.FACT,
+    ) -> Claim:
+        """Build a claim whose id is derived from its content."""
+        claim_id = stable_id(source_id, str(span.start), str(span.end), text, prefix="c-")
+        return cls(
+            id=claim_id,
+            source_id=source_id,
+            text=text,
+            quote=quote,
+            span=span,
+            kind=kind,
+            extractor=extractor,
+        )
+
+
+class Stance(StrEnum):
+    """How another source relates to a claim."""
+
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    ABSENT = "absent"
+
+
+class Disagreement(StrEnum):
+    """What differs when a source contradicts a claim."""
+
+    QUOTE = "quote"
+    NUMBER = "number"
+    DATE = "date"
+    ENTITY = "entity"
+    NEGATION = "negation"
+    OTHER = "other"
+
+
+class Verdict(BaseModel):
+    """One cell of the cross-check matrix: claim x other source."""
+
+    claim_id: str
+    source_id: str = Field(description="Source that made the claim.")
+    against_source_id: str = Field(
+        description="Source checked against; equal to source_id for a self-contradiction."
+    )
+    stance: Stance
+    disagreement: Disagreement | None = Field(
+        default=None, description="Kind of disagreement, set only when the stance contradicts."
+    )
+    evidence: str | None = Field(default=None, description="Verbatim passage of the other source.")
+    evidence_span: Span | None = None
+    explanation: str = ""
+    confidence: float = Field(ge=0.0, le=1.0)
+    checker: str = Field(description="Name of the plugin that judged it.")
+
+    @model_validator(mode="after")
+    def _disagreement_only_when_contradicting(self) -> Verdict:
+        if self.stance is Stance.CONTRADICTS and self.disagreement is None:
+            raise ValueError("a contradicting verdict needs a kind of disagreement")
+        if self.stance is not Stance.CONTRADICTS and self.disagreement is not None:
+            raise ValueError("only a contradicting verdict has a kind of disagreement")
+        return self
+
+
+class ScoreBreakdown(BaseModel):
+    """The counts a source's score rests on."""
+
+    claims: int = 0
+    corroborated: int = Field(default=0, description="Claims supported by another source.")
+    contradicted: int = Field(default=0, description="Claims contradicted by another source.")
+    unverified: int = Field(default=0, description="Claims no other source mentions.")
+    altered_quotes: int = 0
+    self_contradictions: int = 0
+    boilerplate_share: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of the page that was not story text."
+    )
+    extra: dict[str, float] = Field(
+        default_factory=dict, description="Further signals from the scoring plugin."
+    )
+
+
+class SourceScore(BaseModel):
+    """How reliable one source looks within its story."""
+
+    source_id: str
+    score: float = Field(ge=0.0, le=1.0)
+    rank: int = Field(ge=1, description="1 is the most reliable source of the story.")
+    breakdown: ScoreBreakdown
+    reason: str = Field(description="One line a person can read.")
+    scorer: str
+
+
+class SummarySentence(BaseModel):
+    """A sentence of the story summary and the sources it rests on."""
+
+    text: str
+    source_ids: list[str] = Field(min_length=1)
+    claim_ids: list[str] = Field(
+        default_factory=list, description="Claims the sentence rests on, where known."
+    )
+    disputed: bool = Field(
+        default=False, description="True when a claim it rests on is contradicted by a source."
+    )
+
+
+class Summary(BaseModel):
+    """A neutral summary of the story across its sources."""
+
+    sentences: list[SummarySentence] = Field(default_factory=list)
+    summarizer: str = ""
+
+    @property
+    def text(self) -> str:
+        """The summary as one paragraph."""
+        return " ".join(sentence.text for sentence in self.sentences)
+
+
+class ClaimStatus(StrEnum):
+    """Where a claim stands once every source has been heard."""
+
+    SETTLED = "settled"
+    DISPUTED = "disputed"
+    UNVERIFIED = "unverified"
+
+
+class ClaimCredibility(BaseModel):
+    """How credible one claim is, given the sources that support or contradict it."""
+
+    claim_id: str
+    credibility: float = Field(ge=0.0, le=1.0)
+    status: ClaimStatus
+
+
+class Scoring(BaseModel):
+    """What a scoring plugin returns: a score per source and a credibility per claim."""
+
+    sources: list[SourceScore]
+    claims: list[ClaimCredibility] = Field(default_factory=list)
+
+
+class ReportWarning(BaseModel):
+    """Something a person should know about how a story was processed."""
+
+    stage: str
+    message: str
+    plugin: str | None = None
+
+
+class LLMUsage(BaseModel):
+    """What talking to the LLM endpoint cost."""
+
+    calls: int = Field(default=0, description="HTTP requests sent, retries included.")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    repairs: int = Field(default=0, description="Answers re-asked after failing validation.")
+    failed_calls: int = Field(default=0, description="Calls that gave no usable answer.")
+    estimated_tokens: bool = Field(
+        default=False, description="True when the server reported no usage and tokens were counted."
+    )
+
+    def add(self, other: LLMUsage) -> LLMUsage:
+        """The sum of two usages."""
+        return LLMUsage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cache_hits=self.cache_hits + other.cache_hits,
+            retries=self.retries + other.retries,
+            repairs=self.repairs + other.repairs,
+            failed_calls=self.failed_calls + other.failed_calls,
+            estimated_tokens=self.estimated_tokens or other.estimated_tokens,
+        )
+
+
+class StoryReport(BaseModel):
+    """Everything veracity found about one story.
+
+    ``timings`` and ``usage`` describe the run rather than the story: they are
+    the only fields that may differ between two runs over the same input.
+    """
+
+    story: Story
+    summary: Summary
+    claims: list[Claim] = Field(default_factory=list)
+    verdicts: list[Verdict] = Field(default_factory=list)
+    scores: list[SourceScore] = Field(default_factory=list)
+    credibility: list[ClaimCredibility] = Field(default_factory=list)
+    warnings: list[ReportWarning] = Field(default_factory=list)
+    timings: dict[str, float] = Field(
+        default_factory=dict, description="Seconds spent per stage."
+    )
+    usage: LLMUsage = Field(default_factory=LLMUsage)
+
+    def contradictions(self) -> list[Verdict]:
+        """The verdicts in which a source contradicts a claim."""
+        return [verdict for verdict in self.verdicts if verdict.stance is Stance.CONTRADICTS]
+
+    def claim(self, claim_id: str) -> Claim:
+        """The claim with this id; ``KeyError`` if there is none."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(claim_id)
+
+
+class StoryFailure(BaseModel):
+    """A story that could not be processed, and why."""
+
+    story_id: str
+    error: str
+
+
+class RunInfo(BaseModel):
+    """How the run was configured."""
+
+    veracity_version: str
+    schema_version: str = SCHEMA_VERSION
+    engine: str = Field(description="'offline' or 'llm'.")
+    model: str | None = None
+    base_url: str | None = None
+    plugins: list[str] = Field(default_factory=list)
+
+
+class RunReport(BaseModel):
+    """The result of one ``veracity run``: a report per story."""
+
+    run: RunInfo
+    stories: list[StoryReport] = Field(default_factory=list)
+    failures: list[StoryFailure] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The report as indented JSON, the format ``veracity run --format json`` writes."""
+        return self.model_dump_json(indent=2) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON schema of ``RunReport``, as written to ``docs/run-report.schema.json``."""
+    return RunReport.model_json_schema()

@@ -1,0 +1,30 @@
+"""Run settings shared by the CLI, the Python API and every plugin."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class Settings(BaseModel):
+    """How a run behaves. Every CLI option has a field of the same name here."""
+
+    offline: bool = Field(
+        default=False, description="Use only the offline engine, even if an endpoint is set."
+    )
+    summarizer: str | None = Field(
+        default=None, description="Name of the summarizer plugin to use; default: first that answers."
+    )
+    scorer: str | None = Field(
+        default=None, description="Name of the scoring plugin to use; default: first that answers."
+    )
+    disabled_plugins: list[str] = Field(default_factory=list)
+    summary_sentences: int = Field(default=6, ge=1, description="Sentences in an extractive summary.")
+    story_concurrency: int = Field(default=4, ge=1, description="Stories processed at once.")
+    stage_timeout: float | None = Field(
+        default=None, gt=0, description="Seconds one plugin may spend on one stage of one story."
+    )
+    max_file_bytes: int = Field(
+        default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest input file read, in bytes."
+    )

@@ -1,0 +1,1 @@
+"""veracity's built-in plugins, one module each."""

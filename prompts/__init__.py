@@ -1,0 +1,1 @@
+"""Prompt templates of the LLM plugins, read with importlib.resources."""
