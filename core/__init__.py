@@ -6,6 +6,8 @@ claim against the other sources and score how reliable each source is.
 
 from __future__ import annotations
 
+__version__ = "0.1.0"
+
 from .errors import ConfigurationError, InputError, PluginError, VeracityError
 from .hookspecs import hookimpl
 from .models import (
@@ -34,7 +36,9 @@ from .models import (
 )
 from .settings import Settings
 
-__version__ = "0.1.0"
+# Imported last: the pipeline needs the names above.
+from .pipeline import Pipeline  # noqa: E402
+from .api import check  # noqa: E402
 
 __all__ = [
     "Claim",
@@ -47,6 +51,7 @@ __all__ = [
     "DocumentMeta",
     "InputError",
     "LLMUsage",
+    "Pipeline",
     "PluginError",
     "ReportWarning",
     "RunInfo",
@@ -65,5 +70,6 @@ __all__ = [
     "Verdict",
     "VeracityError",
     "__version__",
+    "check",
     "hookimpl",
 ]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -30,7 +31,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "veracity.plugins.extractive_summary",
     "veracity.plugins.sentence_claims",
     "veracity.plugins.alignment_check",
-    "veracity.plugins.agreement_score",
+    "veracity.plugins.truth_score",
     "veracity.plugins.json_report",
     "veracity.plugins.markdown_report",
 )
@@ -90,17 +91,27 @@ class PluginManager:
         impls = getattr(self.pm.hook, hook_name).get_hookimpls()
         return [impl.plugin_name for impl in reversed(impls) if not (impl.wrapper or impl.hookwrapper)]
 
-    def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call each plugin's implementation of a hook on its own.
+    def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Callable[[], Any]]]:
+        """Each plugin's implementation of a hook, as a call to make on its own.
 
-        Yields ``(plugin_name, result)``; the caller decides what an exception
+        Yields ``(plugin_name, call)``; ``call()`` returns that one plugin's
+        result (or its coroutine) and the caller decides what an exception
         means. Wrappers registered for the hook run around every call.
         """
         names = self.implementations(hook_name)
+        firstresult = bool(getattr(self.pm.hook, hook_name).spec.opts.get("firstresult"))
         for name in names:
             others = [self.pm.get_plugin(other) for other in names if other != name]
             caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
-            yield name, lambda caller=caller: caller(**kwargs)
+            yield name, partial(_call_single, caller, firstresult, kwargs)
+
+
+def _call_single(caller: Callable[..., Any], firstresult: bool, kwargs: dict[str, Any]) -> Any:
+    result = caller(**kwargs)
+    if firstresult:
+        return result
+    # A merged hook returns a list of the results that were not None: here, at most one.
+    return result[0] if result else None
 
 
 def _default_name(plugin: object) -> str:

@@ -1,0 +1,386 @@
+"""The pipeline: load stories, then summarize, extract, cross-check and score each.
+
+The core owns the order of the stages and of every merged result. Each
+plugin's implementation is called on its own, so that a plugin that raises,
+times out or returns the wrong type becomes a warning naming it in that
+story's report, and the next plugin (or the next story) goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import __version__
+from .context import StageContext
+from .discovery import StoryInput, discover
+from .errors import InputError, PluginError
+from .models import (
+    Claim,
+    Document,
+    RunInfo,
+    RunReport,
+    Scoring,
+    Story,
+    StoryFailure,
+    StoryReport,
+    Summary,
+    Verdict,
+)
+from .plugin_manager import PluginManager, build_plugin_manager
+from .settings import Settings
+
+T = TypeVar("T")
+StoryOrFailure = Story | StoryFailure
+
+
+def _type_name(expected: Any) -> str:
+    return getattr(expected, "__name__", str(expected))
+
+
+class Pipeline:
+    """Runs veracity's stages over stories with a set of plugins.
+
+    :param settings: how the run behaves; defaults to :class:`Settings()`.
+    :param plugins: extra plugin objects or modules to register (Python API).
+    :param llm: an LLM client for the LLM plugins, or None for the offline engine.
+    :param load_entry_points: also load plugins installed under the ``veracity``
+        entry-point group.
+    :param plugin_manager: a ready plugin manager, instead of building one.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        plugins: Iterable[object] = (),
+        llm: Any | None = None,
+        load_entry_points: bool = True,
+        plugin_manager: PluginManager | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.llm = llm
+        self.plugins = plugin_manager or build_plugin_manager(
+            plugins, load_entry_points=load_entry_points, disabled=self.settings.disabled_plugins
+        )
+
+    # -- running plugins -------------------------------------------------------------------
+
+    def context(self, story_id: str | None = None) -> StageContext:
+        """A fresh context for one story."""
+        return StageContext(settings=self.settings, llm=self.llm, story_id=story_id)
+
+    @property
+    def engine(self) -> str:
+        """'llm' when LLM plugins do the work, else 'offline'."""
+        return "llm" if self.context().uses_llm else "offline"
+
+    async def _call_one(self, plugin: str, hook: str, call: Callable[[], Any], ctx: StageContext) -> Any:
+        result = call()
+        if inspect.isawaitable(result):
+            timeout = self.settings.stage_timeout
+            try:
+                result = await asyncio.wait_for(_awaitable(result), timeout)
+            except TimeoutError:
+                raise PluginError(plugin, hook, f"took longer than {timeout:g} s") from None
+        return result
+
+    async def _first_result(
+        self, hook: str, expected: type[T], ctx: StageContext, chosen: str | None, **kwargs: Any
+    ) -> tuple[str, T] | None:
+        """The first plugin's non-None answer (only ``chosen``'s when one is named)."""
+        names = self.plugins.implementations(hook)
+        if chosen is not None and chosen not in names:
+            raise InputError(
+                f"no plugin named {chosen!r} implements {hook}; choose from {', '.join(names) or 'none'}"
+            )
+        for plugin, call in self.plugins.call_each(hook, **kwargs):
+            if chosen is not None and plugin != chosen:
+                continue
+            try:
+                result = await self._call_one(plugin, hook, call, ctx)
+                if result is None:
+                    continue
+                if not isinstance(result, expected):
+                    raise PluginError(plugin, hook, f"returned {type(result).__name__}, not {_type_name(expected)}")
+                return plugin, result
+            except InputError:
+                raise
+            except Exception as error:
+                ctx.warn(_describe(plugin, hook, error), plugin=plugin)
+        return None
+
+    async def _merged(
+        self, hook: str, item_type: type[T], ctx: StageContext, **kwargs: Any
+    ) -> list[T]:
+        """The pooled list results of every plugin; a failing plugin only loses its own."""
+        pooled: list[T] = []
+        for plugin, call in self.plugins.call_each(hook, **kwargs):
+            try:
+                result = await self._call_one(plugin, hook, call, ctx)
+                if result is None:
+                    continue
+                if not isinstance(result, list) or not all(isinstance(item, item_type) for item in result):
+                    raise PluginError(plugin, hook, f"returned {type(result).__name__}, not list[{item_type.__name__}]")
+                pooled.extend(result)
+            except Exception as error:
+                ctx.warn(_describe(plugin, hook, error), plugin=plugin)
+        return pooled
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load_documents(self, path: Path, context: StageContext | None = None) -> list[Document]:
+        """Read one file with the first loader plugin that knows its format."""
+        context = context or self.context()
+        context.stage = "load"
+        for plugin, call in self.plugins.call_each("veracity_load_documents", path=path, context=context):
+            try:
+                result = call()
+            except InputError:
+                raise
+            except Exception as error:
+                raise InputError(f"{path}: loader {plugin!r} failed: {type(error).__name__}: {error}") from error
+            if result is not None:
+                if not isinstance(result, list) or not all(isinstance(item, Document) for item in result):
+                    raise InputError(f"{path}: loader {plugin!r} returned {type(result).__name__}, not list[Document]")
+                return result
+        raise InputError(
+            f"{path}: no loader reads {path.suffix or 'files without a suffix'}; "
+            "use .txt, .md, .html or .jsonl (or install a loader plugin)"
+        )
+
+    def load(self, paths: Sequence[Path | str]) -> Iterator[StoryOrFailure]:
+        """The stories in ``paths``, one at a time; a story that cannot be read is a failure."""
+        for story_input in discover([Path(path) for path in paths]):
+            yield from self._load_story_input(story_input)
+
+    def _load_story_input(self, story_input: StoryInput) -> Iterator[StoryOrFailure]:
+        context = self.context(story_input.story_id)
+        try:
+            documents = [doc for path in story_input.paths for doc in self.load_documents(path, context)]
+        except InputError as error:
+            yield StoryFailure(story_id=story_input.story_id, error=str(error))
+            return
+        groups: dict[str, list[Document]] = {}
+        for document in documents:
+            key = document.story if story_input.multi_story and document.story else story_input.story_id
+            groups.setdefault(key, []).append(document)
+        for story_id, group in groups.items():
+            try:
+                yield make_story(story_id, group)
+            except InputError as error:
+                yield StoryFailure(story_id=story_id, error=str(error))
+
+    # -- one story -------------------------------------------------------------------------
+
+    async def arun_story(self, story: Story) -> StoryReport:
+        """Run every stage over one story."""
+        context = self.context(story.id)
+        timings: dict[str, float] = {}
+
+        context.stage = "summarize"
+        started = time.perf_counter()
+        chosen = await self._first_result(
+            "veracity_summarize", Summary, context, self.settings.summarizer, story=story, context=context
+        )
+        summary = _checked_summary(chosen[1], story, context) if chosen else Summary()
+        if chosen is None:
+            context.warn("no summarizer produced a summary")
+        timings["summarize"] = time.perf_counter() - started
+
+        context.stage = "extract_claims"
+        started = time.perf_counter()
+        per_document = await asyncio.gather(
+            *(
+                self._merged("veracity_extract_claims", Claim, context, document=document, story=story, context=context)
+                for document in story.documents
+            )
+        )
+        claims = _checked_claims([claim for found in per_document for claim in found], story, context)
+        timings["extract_claims"] = time.perf_counter() - started
+
+        context.stage = "cross_check"
+        started = time.perf_counter()
+        verdicts = await self._merged("veracity_cross_check", Verdict, context, story=story, claims=claims, context=context)
+        verdicts = _checked_verdicts(verdicts, claims, story, context)
+        timings["cross_check"] = time.perf_counter() - started
+
+        context.stage = "score"
+        started = time.perf_counter()
+        scored = await self._first_result(
+            "veracity_score_sources",
+            Scoring,
+            context,
+            self.settings.scorer,
+            story=story,
+            claims=claims,
+            verdicts=verdicts,
+            context=context,
+        )
+        if scored is None:
+            context.warn("no scorer produced scores")
+        scoring = scored[1] if scored else Scoring(sources=[])
+        timings["score"] = time.perf_counter() - started
+
+        disputed = {item.claim_id for item in scoring.claims if item.status == "disputed"}
+        for sentence in summary.sentences:
+            sentence.disputed = any(claim_id in disputed for claim_id in sentence.claim_ids)
+        return StoryReport(
+            story=story,
+            summary=summary,
+            claims=claims,
+            verdicts=verdicts,
+            scores=sorted(scoring.sources, key=lambda score: (score.rank, score.source_id)),
+            credibility=sorted(scoring.claims, key=lambda item: item.claim_id),
+            warnings=context.warnings,
+            timings={stage: round(seconds, 4) for stage, seconds in timings.items()},
+            usage=context.usage,
+        )
+
+    def run_story(self, story: Story) -> StoryReport:
+        """Run every stage over one story (blocking)."""
+        return asyncio.run(self.arun_story(story))
+
+    # -- many stories ----------------------------------------------------------------------
+
+    async def arun_stories(self, stories: Iterable[StoryOrFailure]) -> AsyncIterator[StoryReport | StoryFailure]:
+        """Run stories concurrently (``story_concurrency`` at a time), yielding each as it finishes."""
+        limit = asyncio.Semaphore(self.settings.story_concurrency)
+        pending: set[asyncio.Task[StoryReport | StoryFailure]] = set()
+
+        async def one(item: StoryOrFailure) -> StoryReport | StoryFailure:
+            if isinstance(item, StoryFailure):
+                return item
+            async with limit:
+                try:
+                    return await self.arun_story(item)
+                except Exception as error:
+                    return StoryFailure(story_id=item.id, error=f"{type(error).__name__}: {error}")
+
+        for item in stories:
+            pending.add(asyncio.ensure_future(one(item)))
+            if len(pending) >= self.settings.story_concurrency * 2:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(done, key=_task_order):
+                    yield task.result()
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in sorted(done, key=_task_order):
+                yield task.result()
+
+    def run_info(self) -> RunInfo:
+        """What this pipeline is configured with, for the report."""
+        return RunInfo(
+            veracity_version=__version__,
+            engine=self.engine,
+            model=getattr(self.llm, "model", None),
+            base_url=getattr(self.llm, "base_url", None),
+            plugins=[info.name for info in self.plugins.plugins()],
+        )
+
+    async def arun(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
+        """Run over paths or stories and collect one :class:`RunReport`."""
+        items: Iterable[StoryOrFailure]
+        if isinstance(inputs, Sequence) and all(isinstance(item, (str, Path)) for item in inputs):
+            items = self.load([Path(item) for item in inputs])  # type: ignore[arg-type]
+        else:
+            items = inputs  # type: ignore[assignment]
+        report = RunReport(run=self.run_info())
+        async for result in self.arun_stories(items):
+            if isinstance(result, StoryFailure):
+                report.failures.append(result)
+            else:
+                report.stories.append(result)
+        order = {id(story): index for index, story in enumerate(report.stories)}
+        report.stories.sort(key=lambda story: (story.story.id, order[id(story)]))
+        return report
+
+    def run(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
+        """Run over paths or stories and collect one :class:`RunReport` (blocking)."""
+        return asyncio.run(self.arun(inputs))
+
+
+def _task_order(task: asyncio.Task[Any]) -> str:
+    result = task.result()
+    return result.story_id if isinstance(result, StoryFailure) else result.story.id
+
+
+async def _awaitable(value: Any) -> Any:
+    return await value
+
+
+def _describe(plugin: str, hook: str, error: Exception) -> str:
+    if isinstance(error, PluginError):
+        return str(error)
+    return f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}"
+
+
+def make_story(story_id: str, documents: list[Document]) -> Story:
+    """A story from loaded documents: empty documents and duplicate ids are input errors."""
+    kept: list[Document] = []
+    seen: dict[str, int] = {}
+    for document in documents:
+        if not document.text.strip():
+            raise InputError(
+                f"{document.meta.path or document.id}: no story text left after removing page "
+                "furniture; check that the file holds the article"
+            )
+        if document.id in seen:
+            seen[document.id] += 1
+            document = document.model_copy(update={"id": f"{document.id}~{seen[document.id]}"})
+        else:
+            seen[document.id] = 1
+        kept.append(document)
+    return Story(id=story_id, documents=kept)
+
+
+def _checked_summary(summary: Summary, story: Story, context: StageContext) -> Summary:
+    known = set(story.source_ids)
+    sentences = []
+    for sentence in summary.sentences:
+        unknown = [source_id for source_id in sentence.source_ids if source_id not in known]
+        if unknown:
+            context.warn(f"summary cites unknown sources {unknown}; citations dropped", plugin=summary.summarizer)
+        cited = [source_id for source_id in sentence.source_ids if source_id in known]
+        if cited:
+            sentences.append(sentence.model_copy(update={"source_ids": cited}))
+    return summary.model_copy(update={"sentences": sentences})
+
+
+def _checked_claims(claims: list[Claim], story: Story, context: StageContext) -> list[Claim]:
+    """Claims whose quote stands at their span, deduplicated and in document order."""
+    order = {source_id: position for position, source_id in enumerate(story.source_ids)}
+    kept: dict[str, Claim] = {}
+    for claim in claims:
+        if claim.source_id not in order:
+            context.warn(f"claim {claim.id} names unknown source {claim.source_id!r}; dropped", plugin=claim.extractor)
+            continue
+        text = story.document(claim.source_id).text
+        if claim.span.of(text) != claim.quote:
+            context.warn(f"claim {claim.id}: its quote is not at its span in {claim.source_id}; dropped", plugin=claim.extractor)
+            continue
+        kept.setdefault(claim.id, claim)
+    return sorted(
+        kept.values(), key=lambda c: (order[c.source_id], c.span.start, c.span.end, c.extractor, c.id)
+    )
+
+
+def _checked_verdicts(verdicts: list[Verdict], claims: list[Claim], story: Story, context: StageContext) -> list[Verdict]:
+    """Verdicts about known claims and sources, in claim order, one per (claim, source, checker)."""
+    claim_order = {claim.id: position for position, claim in enumerate(claims)}
+    source_order = {source_id: position for position, source_id in enumerate(story.source_ids)}
+    kept: dict[tuple[str, str, str], Verdict] = {}
+    for verdict in verdicts:
+        if verdict.claim_id not in claim_order or verdict.against_source_id not in source_order:
+            context.warn(f"verdict about unknown claim or source ({verdict.claim_id}, {verdict.against_source_id}); dropped", plugin=verdict.checker)
+            continue
+        kept.setdefault((verdict.claim_id, verdict.against_source_id, verdict.checker), verdict)
+    return sorted(
+        kept.values(),
+        key=lambda v: (claim_order[v.claim_id], source_order[v.against_source_id], v.checker),
+    )
+

@@ -1,0 +1,163 @@
+"""Offline cross-check: align each claim with the other sources and compare.
+
+For every claim and every other source, the best-matching sentences of that
+source are compared with the claim's sentence. A match that differs in a
+quote, number, date, name or polarity contradicts the claim; a close match
+with no difference supports it; no match at all leaves the claim absent from
+that source (unverified there, which is not the same as wrong). Sentences of
+one source that report the same thing differently are a self-contradiction.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from veracity import hookimpl
+from veracity.alignment import ALIGNED, AlignedSentence, StoryAlignment
+from veracity.comparison import Difference, compare_sentences
+from veracity.context import StageContext
+from veracity.models import Claim, Document, Stance, Story, Verdict
+
+NAME = "alignment_check"
+# How many of the other source's best matches are compared with a claim.
+CANDIDATES = 3
+# Sentences of one source this similar report the same thing.
+SELF_SIMILAR = 0.6
+
+
+@lru_cache(maxsize=65536)
+def _differences(a_text: str, b_text: str, a_published: object, b_published: object) -> tuple[Difference, ...]:
+    return tuple(
+        sorted(
+            compare_sentences(a_text, b_text, a_published=a_published, b_published=b_published),  # type: ignore[arg-type]
+            key=lambda difference: -difference.confidence,
+        )
+    )
+
+
+def _verdict_from_matches(
+    claim: Claim,
+    claim_sentence: str,
+    document: Document,
+    other: Document,
+    matches: list[AlignedSentence],
+    alignment: StoryAlignment,
+) -> Verdict | None:
+    contradiction: tuple[AlignedSentence, tuple[Difference, ...]] | None = None
+    for match in matches:
+        other_sentence = alignment.sentences[other.id][match.other_index]
+        differences = _differences(claim_sentence, other_sentence.text, document.published, other.published)
+        if not differences:
+            return Verdict(
+                claim_id=claim.id,
+                source_id=claim.source_id,
+                against_source_id=other.id,
+                stance=Stance.SUPPORTS,
+                evidence=other_sentence.text,
+                evidence_span=other_sentence.span,
+                explanation=f"{other.id} reports the same (similarity {match.similarity:.2f})",
+                confidence=round(min(1.0, 0.5 + match.similarity / 2), 3),
+                checker=NAME,
+            )
+        if contradiction is None:
+            contradiction = (match, differences)
+    if contradiction is None:
+        return None
+    match, differences = contradiction
+    other_sentence = alignment.sentences[other.id][match.other_index]
+    strongest = differences[0]
+    return Verdict(
+        claim_id=claim.id,
+        source_id=claim.source_id,
+        against_source_id=other.id,
+        stance=Stance.CONTRADICTS,
+        disagreement=strongest.kind,
+        evidence=other_sentence.text,
+        evidence_span=other_sentence.span,
+        explanation="; ".join(difference.explanation for difference in differences),
+        confidence=round(strongest.confidence * min(1.0, match.similarity / ALIGNED / 1.5), 3),
+        checker=NAME,
+    )
+
+
+def check_claim(claim: Claim, story: Story, alignment: StoryAlignment) -> list[Verdict]:
+    """The claim's verdict against every other source of the story."""
+    document = story.document(claim.source_id)
+    index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.end)
+    if index is None:
+        index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.start)
+    if index is None:
+        return []
+    claim_sentence = alignment.sentences[claim.source_id][index].text
+    verdicts = []
+    for other in story.documents:
+        if other.id == claim.source_id:
+            continue
+        matches = alignment.matches(claim.source_id, index, other.id)[:CANDIDATES]
+        verdict = _verdict_from_matches(claim, claim_sentence, document, other, matches, alignment)
+        if verdict is None:
+            best = alignment.best_match(claim.source_id, index, other.id)
+            similarity = best.similarity if best is not None else 0.0
+            verdict = Verdict(
+                claim_id=claim.id,
+                source_id=claim.source_id,
+                against_source_id=other.id,
+                stance=Stance.ABSENT,
+                explanation=f"{other.id} does not report this (best similarity {similarity:.2f})",
+                confidence=round(max(0.0, 1.0 - similarity / ALIGNED / 1.5), 3),
+                checker=NAME,
+            )
+        verdicts.append(verdict)
+    return verdicts
+
+
+def self_contradictions(claims: list[Claim], story: Story, alignment: StoryAlignment) -> list[Verdict]:
+    """Verdicts for sentences of one source that report the same thing differently."""
+    verdicts = []
+    by_sentence = {}
+    for claim in claims:
+        index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.end)
+        if index is not None:
+            by_sentence.setdefault((claim.source_id, index), claim)
+    for document in story.documents:
+        sentences = alignment.sentences[document.id]
+        matrix = alignment.similarity_matrix(document.id, document.id)
+        for later in range(len(sentences)):
+            claim = by_sentence.get((document.id, later))
+            if claim is None:
+                continue
+            for earlier in range(later):
+                if matrix[later, earlier] < SELF_SIMILAR:
+                    continue
+                differences = _differences(
+                    sentences[later].text, sentences[earlier].text, document.published, document.published
+                )
+                if differences:
+                    verdicts.append(
+                        Verdict(
+                            claim_id=claim.id,
+                            source_id=document.id,
+                            against_source_id=document.id,
+                            stance=Stance.CONTRADICTS,
+                            disagreement=differences[0].kind,
+                            evidence=sentences[earlier].text,
+                            evidence_span=sentences[earlier].span,
+                            explanation="contradicts an earlier sentence of the same source: "
+                            + "; ".join(difference.explanation for difference in differences),
+                            confidence=round(differences[0].confidence * 0.9, 3),
+                            checker=NAME,
+                        )
+                    )
+                    break
+    return verdicts
+
+
+@hookimpl(trylast=True)
+def veracity_cross_check(story: Story, claims: list[Claim], context: StageContext) -> list[Verdict]:
+    """Judge every claim against every other source by sentence alignment and comparison."""
+    if context.uses_llm:
+        return []
+    alignment = context.alignment(story)
+    verdicts = [verdict for claim in claims for verdict in check_claim(claim, story, alignment)]
+    verdicts.extend(self_contradictions(claims, story, alignment))
+    return verdicts
