@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .api import check
 from .errors import ConfigurationError, InputError, PluginError, VeracityError
 from .hookspecs import hookimpl
 from .models import (
@@ -22,8 +23,8 @@ from .models import (
     ReportWarning,
     RunInfo,
     RunReport,
-    Scoring,
     ScoreBreakdown,
+    Scoring,
     SourceScore,
     Span,
     Stance,
@@ -34,11 +35,10 @@ from .models import (
     SummarySentence,
     Verdict,
 )
-from .settings import Settings
 
 # Imported last: the pipeline needs the names above.
-from .pipeline import Pipeline  # noqa: E402
-from .api import check  # noqa: E402
+from .pipeline import Pipeline
+from .settings import Settings
 
 __all__ = [
     "Claim",
@@ -67,8 +67,8 @@ __all__ = [
     "StoryReport",
     "Summary",
     "SummarySentence",
-    "Verdict",
     "VeracityError",
+    "Verdict",
     "__version__",
     "check",
     "hookimpl",

@@ -84,7 +84,9 @@ class StoryAlignment:
 
     sentences: dict[str, list[Sentence]]
     _vectors: dict[str, npt.NDArray[np.float32]] = field(repr=False)
-    _blocks: dict[tuple[str, str], npt.NDArray[np.float32]] = field(default_factory=dict, repr=False)
+    _blocks: dict[tuple[str, str], npt.NDArray[np.float32]] = field(
+        default_factory=dict, repr=False
+    )
 
     def similarity_matrix(self, source_id: str, other_source_id: str) -> npt.NDArray[np.float32]:
         """Cosine similarity of every sentence of one source with every sentence of another."""
@@ -97,7 +99,9 @@ class StoryAlignment:
                 self._blocks[key] = self._vectors[source_id] @ self._vectors[other_source_id].T
         return self._blocks[key]
 
-    def best_match(self, source_id: str, index: int, other_source_id: str) -> AlignedSentence | None:
+    def best_match(
+        self, source_id: str, index: int, other_source_id: str
+    ) -> AlignedSentence | None:
         """The other source's sentence most similar to sentence ``index``, if it has any."""
         matrix = self.similarity_matrix(source_id, other_source_id)
         if matrix.shape[1] == 0:
@@ -159,7 +163,10 @@ def align_story(story: Story) -> StoryAlignment:
             seen_in_source |= unique
         sources_with.update(seen_in_source)
     total = max(len(all_rows), 1)
-    idf = {word: math.log((1 + total) / (1 + count)) + 1.0 for word, count in document_frequency.items()}
+    idf = {
+        word: math.log((1 + total) / (1 + count)) + 1.0
+        for word, count in document_frequency.items()
+    }
     shared = sorted(word for word, count in sources_with.items() if count >= 2)
     column = {word: position for position, word in enumerate(shared)}
     vectors: dict[str, npt.NDArray[np.float32]] = {}

@@ -36,11 +36,17 @@ def check(
     if isinstance(documents_or_paths, Story):
         story = documents_or_paths
     elif all(isinstance(item, Document) for item in documents_or_paths):
-        story = make_story(story_id, [item for item in documents_or_paths if isinstance(item, Document)])
+        story = make_story(
+            story_id, [item for item in documents_or_paths if isinstance(item, Document)]
+        )
     else:
         if any(isinstance(item, Document) for item in documents_or_paths):
             raise InputError("check() takes documents or paths, not both; load the paths first")
-        loaded = list(pipeline.load([Path(item) for item in documents_or_paths if not isinstance(item, Document)]))
+        loaded = list(
+            pipeline.load(
+                [Path(item) for item in documents_or_paths if not isinstance(item, Document)]
+            )
+        )
         failures = [item for item in loaded if isinstance(item, StoryFailure)]
         if failures:
             raise InputError(failures[0].error)

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import VeracityError
-from .models import RunReport, StoryFailure, StoryReport
+from .models import RunReport, Story, StoryFailure, StoryReport
 from .pipeline import Pipeline
 from .plugin_manager import build_plugin_manager
 from .settings import DEFAULT_MAX_FILE_BYTES, Settings
@@ -31,7 +31,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -63,7 +63,10 @@ def _story_table(report: StoryReport) -> Table:
     contradicted: dict[str, int] = {}
     for verdict in report.contradictions():
         contradicted[verdict.source_id] = contradicted.get(verdict.source_id, 0) + 1
-    table = Table(title=f"story {report.story.id}: {len(report.story.documents)} sources", title_justify="left")
+    table = Table(
+        title=f"story {report.story.id}: {len(report.story.documents)} sources",
+        title_justify="left",
+    )
     table.add_column("rank", justify="right")
     table.add_column("source")
     table.add_column("score", justify="right")
@@ -85,7 +88,14 @@ def _story_table(report: StoryReport) -> Table:
         )
     for source_id in report.story.source_ids:
         if source_id not in scored:
-            table.add_row("-", source_id, "-", str(claims_per_source.get(source_id, 0)), str(contradicted.get(source_id, 0)), "not scored")
+            table.add_row(
+                "-",
+                source_id,
+                "-",
+                str(claims_per_source.get(source_id, 0)),
+                str(contradicted.get(source_id, 0)),
+                "not scored",
+            )
     return table
 
 
@@ -105,16 +115,57 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
-@click.option("--format", "-f", "format_name", help="Report format: json or md (default: from --out's suffix, else json).")
-@click.option("--offline", is_flag=True, help="Use only the offline engine, even if an endpoint is configured.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "format_name",
+    help="Report format: json or md (default: from --out's suffix, else json).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Use only the offline engine, even if an endpoint is configured.",
+)
 @click.option("--summarizer", help="Name of the summarizer plugin to use.")
 @click.option("--scorer", help="Name of the scoring plugin to use.")
-@click.option("--disable-plugin", "disabled_plugins", multiple=True, help="Do not load this plugin (repeatable).")
-@click.option("--summary-sentences", type=click.IntRange(min=1), default=6, show_default=True, help="Sentences in an extractive summary.")
-@click.option("--story-concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Stories processed at once.")
-@click.option("--stage-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds one plugin may spend on a stage of a story.")
-@click.option("--max-file-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES, show_default=True, help="Largest input file read.")
+@click.option(
+    "--disable-plugin",
+    "disabled_plugins",
+    multiple=True,
+    help="Do not load this plugin (repeatable).",
+)
+@click.option(
+    "--summary-sentences",
+    type=click.IntRange(min=1),
+    default=6,
+    show_default=True,
+    help="Sentences in an extractive summary.",
+)
+@click.option(
+    "--story-concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Stories processed at once.",
+)
+@click.option(
+    "--stage-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one plugin may spend on a stage of a story.",
+)
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_FILE_BYTES,
+    show_default=True,
+    help="Largest input file read.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print no tables, only errors.")
 def run(
     paths: tuple[Path, ...],
@@ -135,16 +186,25 @@ def run(
     formats = _known_formats(pipeline)
     chosen_format = _format_for(out, format_name, formats)
     if chosen_format not in formats:
-        raise click.UsageError(f"unknown format {chosen_format!r}; choose from {', '.join(formats)}")
+        raise click.UsageError(
+            f"unknown format {chosen_format!r}; choose from {', '.join(formats)}"
+        )
 
+    try:
+        stories = list(pipeline.load([*paths]))
+    except VeracityError as error:
+        console.print(f"[red]error[/] {error}")
+        sys.exit(EXIT_INPUT)
     report = RunReport(run=pipeline.run_info())
-    exit_code = asyncio.run(_run_batch(pipeline, [*paths], report, quiet=quiet))
+    exit_code = asyncio.run(_run_batch(pipeline, stories, report, quiet=quiet))
     rendered = pipeline.plugins.pm.hook.veracity_render_report(report=report, format=chosen_format)
     if out is not None:
         try:
             write_atomically(out, rendered)
         except OSError as error:
-            console.print(f"[red]error[/] cannot write {out}: {error.strerror}; choose another --out")
+            console.print(
+                f"[red]error[/] cannot write {out}: {error.strerror}; choose another --out"
+            )
             sys.exit(EXIT_INPUT)
         if not quiet:
             console.print(f"wrote {out} ({chosen_format}, {len(report.stories)} stories)")
@@ -154,12 +214,9 @@ def run(
     sys.exit(exit_code)
 
 
-async def _run_batch(pipeline: Pipeline, paths: list[Path], report: RunReport, *, quiet: bool) -> int:
-    try:
-        stories = list(pipeline.load(paths))
-    except VeracityError as error:
-        console.print(f"[red]error[/] {error}")
-        return EXIT_INPUT
+async def _run_batch(
+    pipeline: Pipeline, stories: list[Story | StoryFailure], report: RunReport, *, quiet: bool
+) -> int:
     async for result in pipeline.arun_stories(stories):
         if isinstance(result, StoryFailure):
             report.failures.append(result)
@@ -173,7 +230,9 @@ async def _run_batch(pipeline: Pipeline, paths: list[Path], report: RunReport, *
 
 def _print_closing(report: RunReport, *, quiet: bool) -> None:
     if report.failures:
-        console.print(f"[red]{len(report.failures)} stor{'y' if len(report.failures) == 1 else 'ies'} failed:[/]")
+        console.print(
+            f"[red]{len(report.failures)} stor{'y' if len(report.failures) == 1 else 'ies'} failed:[/]"
+        )
         for failure in report.failures:
             console.print(f"  {failure.story_id}: {failure.error}")
     if quiet:
@@ -199,11 +258,18 @@ def plugins(as_json: bool) -> None:
         console.print(f"[yellow]warning[/] {warning}")
     infos = manager.plugins()
     if as_json:
-        click.echo(json.dumps([{"name": i.name, "hooks": list(i.hooks), "origin": i.origin} for i in infos], indent=2))
+        click.echo(
+            json.dumps(
+                [{"name": i.name, "hooks": list(i.hooks), "origin": i.origin} for i in infos],
+                indent=2,
+            )
+        )
         return
     table = Table("plugin", "origin", "hooks")
     for info in infos:
-        table.add_row(info.name, info.origin, ", ".join(hook.removeprefix("veracity_") for hook in info.hooks))
+        table.add_row(
+            info.name, info.origin, ", ".join(hook.removeprefix("veracity_") for hook in info.hooks)
+        )
     Console(highlight=False).print(table)
 
 

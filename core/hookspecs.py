@@ -71,9 +71,7 @@ def veracity_extract_claims(document: Document, story: Story, context: StageCont
 
 
 @hookspec
-def veracity_cross_check(
-    story: Story, claims: list[Claim], context: StageContext
-) -> list[Verdict]:
+def veracity_cross_check(story: Story, claims: list[Claim], context: StageContext) -> list[Verdict]:
     """Judge every claim against the other sources of the story.
 
     Merged: the verdicts of every implementation are pooled and sorted.

@@ -328,9 +328,7 @@ class StoryReport(BaseModel):
     scores: list[SourceScore] = Field(default_factory=list)
     credibility: list[ClaimCredibility] = Field(default_factory=list)
     warnings: list[ReportWarning] = Field(default_factory=list)
-    timings: dict[str, float] = Field(
-        default_factory=dict, description="Seconds spent per stage."
-    )
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent per stage.")
     usage: LLMUsage = Field(default_factory=LLMUsage)
 
     def contradictions(self) -> list[Verdict]:

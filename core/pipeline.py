@@ -21,6 +21,7 @@ from .discovery import StoryInput, discover
 from .errors import InputError, PluginError
 from .models import (
     Claim,
+    ClaimStatus,
     Document,
     RunInfo,
     RunReport,
@@ -79,7 +80,9 @@ class Pipeline:
         """'llm' when LLM plugins do the work, else 'offline'."""
         return "llm" if self.context().uses_llm else "offline"
 
-    async def _call_one(self, plugin: str, hook: str, call: Callable[[], Any], ctx: StageContext) -> Any:
+    async def _call_one(
+        self, plugin: str, hook: str, call: Callable[[], Any], ctx: StageContext
+    ) -> Any:
         result = call()
         if inspect.isawaitable(result):
             timeout = self.settings.stage_timeout
@@ -106,7 +109,11 @@ class Pipeline:
                 if result is None:
                     continue
                 if not isinstance(result, expected):
-                    raise PluginError(plugin, hook, f"returned {type(result).__name__}, not {_type_name(expected)}")
+                    raise PluginError(
+                        plugin,
+                        hook,
+                        f"returned {type(result).__name__}, not {_type_name(expected)}",
+                    )
                 return plugin, result
             except InputError:
                 raise
@@ -124,8 +131,14 @@ class Pipeline:
                 result = await self._call_one(plugin, hook, call, ctx)
                 if result is None:
                     continue
-                if not isinstance(result, list) or not all(isinstance(item, item_type) for item in result):
-                    raise PluginError(plugin, hook, f"returned {type(result).__name__}, not list[{item_type.__name__}]")
+                if not isinstance(result, list) or not all(
+                    isinstance(item, item_type) for item in result
+                ):
+                    raise PluginError(
+                        plugin,
+                        hook,
+                        f"returned {type(result).__name__}, not list[{item_type.__name__}]",
+                    )
                 pooled.extend(result)
             except Exception as error:
                 ctx.warn(_describe(plugin, hook, error), plugin=plugin)
@@ -137,16 +150,24 @@ class Pipeline:
         """Read one file with the first loader plugin that knows its format."""
         context = context or self.context()
         context.stage = "load"
-        for plugin, call in self.plugins.call_each("veracity_load_documents", path=path, context=context):
+        for plugin, call in self.plugins.call_each(
+            "veracity_load_documents", path=path, context=context
+        ):
             try:
                 result = call()
             except InputError:
                 raise
             except Exception as error:
-                raise InputError(f"{path}: loader {plugin!r} failed: {type(error).__name__}: {error}") from error
+                raise InputError(
+                    f"{path}: loader {plugin!r} failed: {type(error).__name__}: {error}"
+                ) from error
             if result is not None:
-                if not isinstance(result, list) or not all(isinstance(item, Document) for item in result):
-                    raise InputError(f"{path}: loader {plugin!r} returned {type(result).__name__}, not list[Document]")
+                if not isinstance(result, list) or not all(
+                    isinstance(item, Document) for item in result
+                ):
+                    raise InputError(
+                        f"{path}: loader {plugin!r} returned {type(result).__name__}, not list[Document]"
+                    )
                 return result
         raise InputError(
             f"{path}: no loader reads {path.suffix or 'files without a suffix'}; "
@@ -161,13 +182,19 @@ class Pipeline:
     def _load_story_input(self, story_input: StoryInput) -> Iterator[StoryOrFailure]:
         context = self.context(story_input.story_id)
         try:
-            documents = [doc for path in story_input.paths for doc in self.load_documents(path, context)]
+            documents = [
+                doc for path in story_input.paths for doc in self.load_documents(path, context)
+            ]
         except InputError as error:
             yield StoryFailure(story_id=story_input.story_id, error=str(error))
             return
         groups: dict[str, list[Document]] = {}
         for document in documents:
-            key = document.story if story_input.multi_story and document.story else story_input.story_id
+            key = (
+                document.story
+                if story_input.multi_story and document.story
+                else story_input.story_id
+            )
             groups.setdefault(key, []).append(document)
         for story_id, group in groups.items():
             try:
@@ -185,7 +212,12 @@ class Pipeline:
         context.stage = "summarize"
         started = time.perf_counter()
         chosen = await self._first_result(
-            "veracity_summarize", Summary, context, self.settings.summarizer, story=story, context=context
+            "veracity_summarize",
+            Summary,
+            context,
+            self.settings.summarizer,
+            story=story,
+            context=context,
         )
         summary = _checked_summary(chosen[1], story, context) if chosen else Summary()
         if chosen is None:
@@ -196,16 +228,27 @@ class Pipeline:
         started = time.perf_counter()
         per_document = await asyncio.gather(
             *(
-                self._merged("veracity_extract_claims", Claim, context, document=document, story=story, context=context)
+                self._merged(
+                    "veracity_extract_claims",
+                    Claim,
+                    context,
+                    document=document,
+                    story=story,
+                    context=context,
+                )
                 for document in story.documents
             )
         )
-        claims = _checked_claims([claim for found in per_document for claim in found], story, context)
+        claims = _checked_claims(
+            [claim for found in per_document for claim in found], story, context
+        )
         timings["extract_claims"] = time.perf_counter() - started
 
         context.stage = "cross_check"
         started = time.perf_counter()
-        verdicts = await self._merged("veracity_cross_check", Verdict, context, story=story, claims=claims, context=context)
+        verdicts = await self._merged(
+            "veracity_cross_check", Verdict, context, story=story, claims=claims, context=context
+        )
         verdicts = _checked_verdicts(verdicts, claims, story, context)
         timings["cross_check"] = time.perf_counter() - started
 
@@ -226,9 +269,7 @@ class Pipeline:
         scoring = scored[1] if scored else Scoring(sources=[])
         timings["score"] = time.perf_counter() - started
 
-        disputed = {item.claim_id for item in scoring.claims if item.status == "disputed"}
-        for sentence in summary.sentences:
-            sentence.disputed = any(claim_id in disputed for claim_id in sentence.claim_ids)
+        summary = _link_summary(summary, claims, scoring)
         return StoryReport(
             story=story,
             summary=summary,
@@ -247,7 +288,9 @@ class Pipeline:
 
     # -- many stories ----------------------------------------------------------------------
 
-    async def arun_stories(self, stories: Iterable[StoryOrFailure]) -> AsyncIterator[StoryReport | StoryFailure]:
+    async def arun_stories(
+        self, stories: Iterable[StoryOrFailure]
+    ) -> AsyncIterator[StoryReport | StoryFailure]:
         """Run stories concurrently (``story_concurrency`` at a time), yielding each as it finishes."""
         limit = asyncio.Semaphore(self.settings.story_concurrency)
         pending: set[asyncio.Task[StoryReport | StoryFailure]] = set()
@@ -284,11 +327,12 @@ class Pipeline:
 
     async def arun(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
         """Run over paths or stories and collect one :class:`RunReport`."""
-        items: Iterable[StoryOrFailure]
-        if isinstance(inputs, Sequence) and all(isinstance(item, (str, Path)) for item in inputs):
-            items = self.load([Path(item) for item in inputs])  # type: ignore[arg-type]
-        else:
-            items = inputs  # type: ignore[assignment]
+        given = list(inputs)
+        paths = [Path(item) for item in given if isinstance(item, (str, Path))]
+        stories = [item for item in given if isinstance(item, Story)]
+        if paths and stories:
+            raise InputError("run() takes paths or stories, not both; load the paths first")
+        items: Iterable[StoryOrFailure] = self.load(paths) if paths else stories
         report = RunReport(run=self.run_info())
         async for result in self.arun_stories(items):
             if isinstance(result, StoryFailure):
@@ -344,10 +388,32 @@ def _checked_summary(summary: Summary, story: Story, context: StageContext) -> S
     for sentence in summary.sentences:
         unknown = [source_id for source_id in sentence.source_ids if source_id not in known]
         if unknown:
-            context.warn(f"summary cites unknown sources {unknown}; citations dropped", plugin=summary.summarizer)
+            context.warn(
+                f"summary cites unknown sources {unknown}; citations dropped",
+                plugin=summary.summarizer,
+            )
         cited = [source_id for source_id in sentence.source_ids if source_id in known]
         if cited:
             sentences.append(sentence.model_copy(update={"source_ids": cited}))
+    return summary.model_copy(update={"sentences": sentences})
+
+
+def _link_summary(summary: Summary, claims: list[Claim], scoring: Scoring) -> Summary:
+    """Tie summary sentences to the claims they repeat and flag those resting on disputed ones."""
+    disputed = {item.claim_id for item in scoring.claims if item.status is ClaimStatus.DISPUTED}
+    sentences = []
+    for sentence in summary.sentences:
+        claim_ids = sentence.claim_ids or [
+            claim.id for claim in claims if claim.quote and claim.quote in sentence.text
+        ]
+        sentences.append(
+            sentence.model_copy(
+                update={
+                    "claim_ids": claim_ids,
+                    "disputed": any(claim_id in disputed for claim_id in claim_ids),
+                }
+            )
+        )
     return summary.model_copy(update={"sentences": sentences})
 
 
@@ -357,30 +423,41 @@ def _checked_claims(claims: list[Claim], story: Story, context: StageContext) ->
     kept: dict[str, Claim] = {}
     for claim in claims:
         if claim.source_id not in order:
-            context.warn(f"claim {claim.id} names unknown source {claim.source_id!r}; dropped", plugin=claim.extractor)
+            context.warn(
+                f"claim {claim.id} names unknown source {claim.source_id!r}; dropped",
+                plugin=claim.extractor,
+            )
             continue
         text = story.document(claim.source_id).text
         if claim.span.of(text) != claim.quote:
-            context.warn(f"claim {claim.id}: its quote is not at its span in {claim.source_id}; dropped", plugin=claim.extractor)
+            context.warn(
+                f"claim {claim.id}: its quote is not at its span in {claim.source_id}; dropped",
+                plugin=claim.extractor,
+            )
             continue
         kept.setdefault(claim.id, claim)
     return sorted(
-        kept.values(), key=lambda c: (order[c.source_id], c.span.start, c.span.end, c.extractor, c.id)
+        kept.values(),
+        key=lambda c: (order[c.source_id], c.span.start, c.span.end, c.extractor, c.id),
     )
 
 
-def _checked_verdicts(verdicts: list[Verdict], claims: list[Claim], story: Story, context: StageContext) -> list[Verdict]:
+def _checked_verdicts(
+    verdicts: list[Verdict], claims: list[Claim], story: Story, context: StageContext
+) -> list[Verdict]:
     """Verdicts about known claims and sources, in claim order, one per (claim, source, checker)."""
     claim_order = {claim.id: position for position, claim in enumerate(claims)}
     source_order = {source_id: position for position, source_id in enumerate(story.source_ids)}
     kept: dict[tuple[str, str, str], Verdict] = {}
     for verdict in verdicts:
         if verdict.claim_id not in claim_order or verdict.against_source_id not in source_order:
-            context.warn(f"verdict about unknown claim or source ({verdict.claim_id}, {verdict.against_source_id}); dropped", plugin=verdict.checker)
+            context.warn(
+                f"verdict about unknown claim or source ({verdict.claim_id}, {verdict.against_source_id}); dropped",
+                plugin=verdict.checker,
+            )
             continue
         kept.setdefault((verdict.claim_id, verdict.against_source_id, verdict.checker), verdict)
     return sorted(
         kept.values(),
         key=lambda v: (claim_order[v.claim_id], source_order[v.against_source_id], v.checker),
     )
-

@@ -56,12 +56,20 @@ class PluginManager:
 
     def register(self, plugin: object, name: str | None = None, *, origin: str = "api") -> str:
         """Register a plugin object or module; return the name it is known by."""
-        plugin_name = name or _default_name(plugin)
+        plugin_name = name or self._free_name(_default_name(plugin))
         registered = self.pm.register(plugin, name=plugin_name)
         if registered is None:
             raise ValueError(f"plugin {plugin_name!r} is registered already or blocked")
         self.origins[registered] = origin
         return registered
+
+    def _free_name(self, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3``... when it is taken."""
+        candidate, number = name, 1
+        while self.pm.has_plugin(candidate) or self.pm.is_blocked(candidate):
+            number += 1
+            candidate = f"{name}-{number}"
+        return candidate
 
     def unregister(self, name: str) -> None:
         """Remove the plugin registered under ``name``."""
@@ -80,7 +88,9 @@ class PluginManager:
                 hooks=tuple(sorted(hooks_by_plugin.get(name, []))),
                 origin=self.origins.get(name, "api"),
             )
-            for name in sorted(name for name, _ in self.pm.list_name_plugin())
+            for name in sorted(
+                name for name, plugin in self.pm.list_name_plugin() if plugin is not None
+            )
         ]
 
     def implementations(self, hook_name: str) -> list[str]:
@@ -89,7 +99,9 @@ class PluginManager:
         Hook wrappers are left out: they run around each implementation.
         """
         impls = getattr(self.pm.hook, hook_name).get_hookimpls()
-        return [impl.plugin_name for impl in reversed(impls) if not (impl.wrapper or impl.hookwrapper)]
+        return [
+            impl.plugin_name for impl in reversed(impls) if not (impl.wrapper or impl.hookwrapper)
+        ]
 
     def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Callable[[], Any]]]:
         """Each plugin's implementation of a hook, as a call to make on its own.
@@ -118,7 +130,7 @@ def _default_name(plugin: object) -> str:
     module_name = getattr(plugin, "__name__", None)
     if isinstance(module_name, str):
         return module_name.removeprefix(BUILTIN_PREFIX)
-    return f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+    return type(plugin).__name__
 
 
 def _allowed_entry_points() -> set[str] | None:
@@ -130,9 +142,7 @@ def _allowed_entry_points() -> set[str] | None:
 
 
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
-    return sorted(
-        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
-    )
+    return sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
 
 
 def build_plugin_manager(
@@ -164,9 +174,8 @@ def build_plugin_manager(
     if load_entry_points:
         _load_entry_points(manager, blocked)
     for plugin in extra_plugins:
-        name = _default_name(plugin)
-        if name not in blocked:
-            manager.register(plugin, name, origin="api")
+        if _default_name(plugin) not in blocked:
+            manager.register(plugin, origin="api")
     return manager
 
 

@@ -40,7 +40,9 @@ def read_bytes(path: Path, *, max_bytes: int) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror}); check its permissions") from None
+        raise InputError(
+            f"{path}: cannot be read ({error.strerror}); check its permissions"
+        ) from None
     if not data.strip():
         raise InputError(f"{path}: the file is empty; remove it or give it the article's text")
     return data
@@ -62,7 +64,9 @@ def decode(data: bytes, *, where: str) -> DecodedText:
         if data.startswith(bom):
             return DecodedText(text=data.decode(encoding, errors="replace"), encoding=encoding)
     if looks_binary(data):
-        raise InputError(f"{where}: looks like a binary file, not text; give veracity .txt, .html or .jsonl")
+        raise InputError(
+            f"{where}: looks like a binary file, not text; give veracity .txt, .html or .jsonl"
+        )
     try:
         return DecodedText(text=data.decode("utf-8"), encoding="utf-8")
     except UnicodeDecodeError:

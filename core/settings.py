@@ -14,13 +14,16 @@ class Settings(BaseModel):
         default=False, description="Use only the offline engine, even if an endpoint is set."
     )
     summarizer: str | None = Field(
-        default=None, description="Name of the summarizer plugin to use; default: first that answers."
+        default=None,
+        description="Name of the summarizer plugin to use; default: first that answers.",
     )
     scorer: str | None = Field(
         default=None, description="Name of the scoring plugin to use; default: first that answers."
     )
     disabled_plugins: list[str] = Field(default_factory=list)
-    summary_sentences: int = Field(default=6, ge=1, description="Sentences in an extractive summary.")
+    summary_sentences: int = Field(
+        default=6, ge=1, description="Sentences in an extractive summary."
+    )
     story_concurrency: int = Field(default=4, ge=1, description="Stories processed at once.")
     stage_timeout: float | None = Field(
         default=None, gt=0, description="Seconds one plugin may spend on one stage of one story."

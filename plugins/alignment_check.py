@@ -10,6 +10,7 @@ one source that report the same thing differently are a self-contradiction.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 from veracity import hookimpl
@@ -26,13 +27,12 @@ SELF_SIMILAR = 0.6
 
 
 @lru_cache(maxsize=65536)
-def _differences(a_text: str, b_text: str, a_published: object, b_published: object) -> tuple[Difference, ...]:
-    return tuple(
-        sorted(
-            compare_sentences(a_text, b_text, a_published=a_published, b_published=b_published),  # type: ignore[arg-type]
-            key=lambda difference: -difference.confidence,
-        )
-    )
+def _differences(
+    a_text: str, b_text: str, a_published: dt.date | None, b_published: dt.date | None
+) -> tuple[Difference, ...]:
+    # Copies of a story repeat sentences verbatim, so the same pair comes up again and again.
+    found = compare_sentences(a_text, b_text, a_published=a_published, b_published=b_published)
+    return tuple(sorted(found, key=lambda difference: -difference.confidence))
 
 
 def _verdict_from_matches(
@@ -46,7 +46,9 @@ def _verdict_from_matches(
     contradiction: tuple[AlignedSentence, tuple[Difference, ...]] | None = None
     for match in matches:
         other_sentence = alignment.sentences[other.id][match.other_index]
-        differences = _differences(claim_sentence, other_sentence.text, document.published, other.published)
+        differences = _differences(
+            claim_sentence, other_sentence.text, document.published, other.published
+        )
         if not differences:
             return Verdict(
                 claim_id=claim.id,
@@ -111,10 +113,12 @@ def check_claim(claim: Claim, story: Story, alignment: StoryAlignment) -> list[V
     return verdicts
 
 
-def self_contradictions(claims: list[Claim], story: Story, alignment: StoryAlignment) -> list[Verdict]:
+def self_contradictions(
+    claims: list[Claim], story: Story, alignment: StoryAlignment
+) -> list[Verdict]:
     """Verdicts for sentences of one source that report the same thing differently."""
     verdicts = []
-    by_sentence = {}
+    by_sentence: dict[tuple[str, int], Claim] = {}
     for claim in claims:
         index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.end)
         if index is not None:
@@ -123,19 +127,22 @@ def self_contradictions(claims: list[Claim], story: Story, alignment: StoryAlign
         sentences = alignment.sentences[document.id]
         matrix = alignment.similarity_matrix(document.id, document.id)
         for later in range(len(sentences)):
-            claim = by_sentence.get((document.id, later))
-            if claim is None:
+            later_claim = by_sentence.get((document.id, later))
+            if later_claim is None:
                 continue
             for earlier in range(later):
                 if matrix[later, earlier] < SELF_SIMILAR:
                     continue
                 differences = _differences(
-                    sentences[later].text, sentences[earlier].text, document.published, document.published
+                    sentences[later].text,
+                    sentences[earlier].text,
+                    document.published,
+                    document.published,
                 )
                 if differences:
                     verdicts.append(
                         Verdict(
-                            claim_id=claim.id,
+                            claim_id=later_claim.id,
                             source_id=document.id,
                             against_source_id=document.id,
                             stance=Stance.CONTRADICTS,

@@ -8,9 +8,11 @@ already taken, and cites every source that carries each one.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from veracity import hookimpl
 from veracity.alignment import ALIGNED, StoryAlignment
+from veracity.comparison import compare_sentences
 from veracity.context import StageContext
 from veracity.models import Story, Summary, SummarySentence
 
@@ -21,10 +23,20 @@ MIN_WORDS = 6
 _WORD = re.compile(r"\w+")
 
 
-def _candidates(story: Story, alignment: StoryAlignment) -> list[tuple[float, float, str, int, list[str]]]:
-    """(support, centrality, source, index, carrying sources) for every usable sentence."""
+class Candidate(NamedTuple):
+    """A sentence that could go into the summary."""
+
+    support: int
+    centrality: float
+    source_id: str
+    sentence_index: int
+    carriers: list[str]
+
+
+def _candidates(story: Story, alignment: StoryAlignment) -> list[Candidate]:
+    """Every usable sentence, most widely carried and most central first."""
     order = {source_id: position for position, source_id in enumerate(story.source_ids)}
-    candidates = []
+    candidates: list[Candidate] = []
     for source_id, sentences in alignment.sentences.items():
         for index, sentence in enumerate(sentences):
             if len(_WORD.findall(sentence.text)) < MIN_WORDS:
@@ -41,12 +53,16 @@ def _candidates(story: Story, alignment: StoryAlignment) -> list[tuple[float, fl
             # Leads carry the story: a small bonus for sentences early in their source.
             position_bonus = 0.3 / (1 + index)
             carriers.sort(key=order.__getitem__)
-            candidates.append((len(carriers), centrality + position_bonus, source_id, index, carriers))
-    candidates.sort(key=lambda c: (-c[0], -c[1], order[c[2]], c[3]))
+            candidates.append(
+                Candidate(len(carriers), centrality + position_bonus, source_id, index, carriers)
+            )
+    candidates.sort(key=lambda c: (-c.support, -c.centrality, order[c.source_id], c.sentence_index))
     return candidates
 
 
-def _repeats(alignment: StoryAlignment, chosen: list[tuple[str, int]], source_id: str, index: int) -> bool:
+def _repeats(
+    alignment: StoryAlignment, chosen: list[tuple[str, int]], source_id: str, index: int
+) -> bool:
     for other_source, other_index in chosen:
         matrix = alignment.similarity_matrix(source_id, other_source)
         if matrix[index, other_index] >= REPEATS:
@@ -54,21 +70,59 @@ def _repeats(alignment: StoryAlignment, chosen: list[tuple[str, int]], source_id
     return False
 
 
+def _consensus_version(
+    story: Story, alignment: StoryAlignment, candidate: Candidate
+) -> tuple[str, int]:
+    """Of the carriers' versions of a sentence, the one that disagrees with the fewest others.
+
+    Where one copy changed a name or a number, the summary should repeat what
+    the other copies say, not the odd one out.
+    """
+    versions = [(candidate.source_id, candidate.sentence_index)]
+    for other in candidate.carriers:
+        if other != candidate.source_id:
+            match = alignment.best_match(candidate.source_id, candidate.sentence_index, other)
+            if match is not None:
+                versions.append((other, match.other_index))
+    if len(versions) < 3:
+        return versions[0]
+    published = {document.id: document.published for document in story.documents}
+
+    def disagreements(version: tuple[str, int]) -> int:
+        text = alignment.sentences[version[0]][version[1]].text
+        return sum(
+            1
+            for other in versions
+            if other != version
+            and compare_sentences(
+                text,
+                alignment.sentences[other[0]][other[1]].text,
+                a_published=published[version[0]],
+                b_published=published[other[0]],
+            )
+        )
+
+    return min(versions, key=lambda version: (disagreements(version), versions.index(version)))
+
+
 def extractive_summary(story: Story, alignment: StoryAlignment, *, sentences: int) -> Summary:
     """The ``sentences`` most central, mutually distinct sentences, in reading order."""
     chosen: list[tuple[str, int]] = []
     cited: dict[tuple[str, int], list[str]] = {}
-    for _, _, source_id, index, carriers in _candidates(story, alignment):
+    for candidate in _candidates(story, alignment):
         if len(chosen) >= sentences:
             break
-        if _repeats(alignment, chosen, source_id, index):
+        if _repeats(alignment, chosen, candidate.source_id, candidate.sentence_index):
             continue
-        chosen.append((source_id, index))
-        cited[(source_id, index)] = carriers
+        version = _consensus_version(story, alignment, candidate)
+        chosen.append(version)
+        cited[version] = candidate.carriers
 
     def reading_position(key: tuple[str, int]) -> tuple[float, int]:
         source_id, index = key
-        return index / max(len(alignment.sentences[source_id]), 1), story.source_ids.index(source_id)
+        return index / max(len(alignment.sentences[source_id]), 1), story.source_ids.index(
+            source_id
+        )
 
     return Summary(
         sentences=[

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import trafilatura
-
 from veracity import hookimpl
 from veracity.boilerplate import clean_text
 from veracity.context import StageContext
@@ -18,7 +17,9 @@ from .text_loader import parse_date
 SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 
-def document_from_html(html: str, *, document_id: str, where: str, url: str | None = None) -> Document:
+def document_from_html(
+    html: str, *, document_id: str, where: str, url: str | None = None
+) -> Document:
     """Build a cleaned :class:`Document` from an HTML page.
 
     Raises :class:`InputError` when the page has no main text.
@@ -34,17 +35,17 @@ def document_from_html(html: str, *, document_id: str, where: str, url: str | No
         deduplicate=True,
     )
     text = (getattr(extracted, "text", None) or "") if extracted is not None else ""
-    if not text.strip():
-        raise InputError(
-            f"{where}: no article text found in the HTML; save the article page itself, "
-            "or give its text as .txt"
-        )
 
     def field(name: str) -> str | None:
         value = getattr(extracted, name, None)
         return str(value) if value else None
 
     cleaned = clean_text(text, title=field("title") or "")
+    if not cleaned.text.strip():
+        raise InputError(
+            f"{where}: no article text found in the HTML; save the article page itself, "
+            "or give its text as .txt"
+        )
     author = field("author")
     return Document(
         id=document_id,

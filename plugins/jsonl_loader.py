@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from veracity import hookimpl
 from veracity.context import StageContext
 from veracity.errors import InputError
@@ -57,7 +56,9 @@ def documents_from_jsonl(text: str, *, where: str) -> list[Document]:
         try:
             record = DocumentRecord.model_validate(json.loads(line))
         except json.JSONDecodeError as error:
-            raise InputError(f"{where}:{number}: not valid JSON ({error.msg}); one object per line") from None
+            raise InputError(
+                f"{where}:{number}: not valid JSON ({error.msg}); one object per line"
+            ) from None
         except ValidationError as error:
             raise InputError(
                 f"{where}:{number}: {_one_line_error(error)}; each line needs 'story' and 'text'"
@@ -66,7 +67,9 @@ def documents_from_jsonl(text: str, *, where: str) -> list[Document]:
         if record.text and record.text.strip():
             document = document_from_text(record.text, document_id=document_id)
         else:
-            document = document_from_html(record.html or "", document_id=document_id, where=f"{where}:{number}")
+            document = document_from_html(
+                record.html or "", document_id=document_id, where=f"{where}:{number}"
+            )
         document.story = record.story
         document.meta.format = "jsonl"
         document.meta.path = f"{where}:{number}"

@@ -17,7 +17,9 @@ def _escape(text: str) -> str:
 
 def render_story(report: StoryReport) -> str:
     """One story as Markdown."""
-    citation = {source_id: index for index, source_id in enumerate(report.story.source_ids, start=1)}
+    citation = {
+        source_id: index for index, source_id in enumerate(report.story.source_ids, start=1)
+    }
     lines = [f"## Story `{report.story.id}`", ""]
     lines += ["### Sources", ""]
     for document in report.story.documents:
@@ -29,9 +31,17 @@ def render_story(report: StoryReport) -> str:
         flag = " *(disputed)*" if sentence.disputed else ""
         lines.append(f"- {_escape(sentence.text)} {marks}{flag}")
     if report.scores:
-        lines += ["", "### Reliability", "", "| rank | source | score | why |", "|---:|---|---:|---|"]
+        lines += [
+            "",
+            "### Reliability",
+            "",
+            "| rank | source | score | why |",
+            "|---:|---|---:|---|",
+        ]
         for score in report.scores:
-            lines.append(f"| {score.rank} | `{score.source_id}` | {score.score:.2f} | {_escape(score.reason)} |")
+            lines.append(
+                f"| {score.rank} | `{score.source_id}` | {score.score:.2f} | {_escape(score.reason)} |"
+            )
     contradictions = report.contradictions()
     lines += ["", f"### Contradictions ({len(contradictions)})", ""]
     if not contradictions:
@@ -39,7 +49,11 @@ def render_story(report: StoryReport) -> str:
     claims = {claim.id: claim for claim in report.claims}
     for verdict in contradictions:
         claim = claims[verdict.claim_id]
-        against = "itself" if verdict.against_source_id == verdict.source_id else f"`{verdict.against_source_id}`"
+        against = (
+            "itself"
+            if verdict.against_source_id == verdict.source_id
+            else f"`{verdict.against_source_id}`"
+        )
         kind = verdict.disagreement.value if verdict.disagreement else "other"
         lines += [
             f"- **{kind}**: `{verdict.source_id}` vs {against} (confidence {verdict.confidence:.2f})",
@@ -65,7 +79,11 @@ def render_markdown(report: RunReport) -> str:
     parts = [f"# veracity report\n\nEngine: {report.run.engine}; {len(report.stories)} stories.\n"]
     parts += [render_story(story) for story in report.stories]
     if report.failures:
-        parts.append("## Failed stories\n\n" + "\n".join(f"- `{f.story_id}`: {_escape(f.error)}" for f in report.failures) + "\n")
+        parts.append(
+            "## Failed stories\n\n"
+            + "\n".join(f"- `{f.story_id}`: {_escape(f.error)}" for f in report.failures)
+            + "\n"
+        )
     return "\n".join(parts)
 
 

@@ -53,7 +53,11 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
 
 
 def document_from_text(
-    text: str, *, document_id: str, path: Path | None = None, encoding_warnings: list[str] | None = None
+    text: str,
+    *,
+    document_id: str,
+    path: Path | None = None,
+    encoding_warnings: list[str] | None = None,
 ) -> Document:
     """Build a cleaned :class:`Document` from a plain-text article."""
     header, body = _split_header(text.lstrip("\ufeff"))
