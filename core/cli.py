@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,11 @@ from rich.table import Table
 
 from . import __version__
 from .errors import VeracityError
-from .models import RunReport, Story, StoryFailure, StoryReport
+from .models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
+from .output import BatchDirectory, story_fingerprint, write_atomically
 from .pipeline import Pipeline
 from .plugin_manager import build_plugin_manager
+from .progress import RunProgress
 from .settings import DEFAULT_MAX_FILE_BYTES, Settings
 
 EXIT_OK = 0
@@ -32,19 +34,6 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so no reader sees half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _format_for(out: Path | None, format_name: str | None, known: Sequence[str]) -> str:
@@ -113,19 +102,60 @@ def main() -> None:
     """Cross-check several articles about one story: summary, claims, contradictions, scores."""
 
 
+FAIL_ON = ("contradiction", "altered-quote", "number", "date", "entity", "negation", "other")
+
+
+def _fails(report: StoryReport, fail_on: str | None) -> bool:
+    """True when the story has a finding at the ``--fail-on`` level."""
+    if fail_on is None:
+        return False
+    wanted = {"altered-quote": "quote"}.get(fail_on, fail_on)
+    return any(
+        fail_on == "contradiction"
+        or (verdict.disagreement and verdict.disagreement.value == wanted)
+        for verdict in report.contradictions()
+    )
+
+
+def _stdin_to_file(paths: tuple[Path, ...], scratch: Path) -> list[Path]:
+    """Replace a ``-`` argument by a file holding the JSONL read from standard input."""
+    resolved = []
+    for path in paths:
+        if str(path) == "-":
+            target = scratch / "stdin.jsonl"
+            target.write_bytes(sys.stdin.buffer.read())
+            resolved.append(target)
+        else:
+            resolved.append(path)
+    return resolved
+
+
+def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
+    """``--out`` names a directory when it is one, or has no report-format suffix."""
+    return out.is_dir() or out.suffix.lower().lstrip(".") not in {*formats, "markdown"}
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
     "--out",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to this file.",
+    type=click.Path(path_type=Path),
+    help="A file for the whole report, or a directory: one report per story as each finishes, "
+    "plus run.jsonl; re-running skips finished stories.",
 )
 @click.option(
     "--format",
     "-f",
-    "format_name",
-    help="Report format: json or md (default: from --out's suffix, else json).",
+    "format_names",
+    multiple=True,
+    help="Report format: json, md or html (repeatable with a directory --out; "
+    "default: from --out's suffix, else json).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help="Exit with 1 when any story has a finding of this kind (to gate a pipeline).",
 )
 @click.option(
     "--offline",
@@ -166,66 +196,151 @@ def main() -> None:
     show_default=True,
     help="Largest input file read.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print no tables, only errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no tables or progress, only errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every stage of every story.")
 def run(
     paths: tuple[Path, ...],
     out: Path | None,
-    format_name: str | None,
+    format_names: tuple[str, ...],
+    fail_on: str | None,
     quiet: bool,
+    verbose: bool,
     **options: Any,
 ) -> None:
     """Check the stories in PATHS: article files of one story, a story directory, a
-    directory of story directories, or .jsonl files with a 'story' field."""
+    directory of story directories, or .jsonl files with a 'story' field ('-' reads
+    JSONL from standard input)."""
     try:
         settings = Settings(**{key: value for key, value in options.items() if value is not None})
         pipeline = Pipeline(settings)
-    except VeracityError as error:
+    except (VeracityError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     for warning in pipeline.plugins.load_warnings:
         console.print(f"[yellow]warning[/] {warning}")
-    formats = _known_formats(pipeline)
-    chosen_format = _format_for(out, format_name, formats)
-    if chosen_format not in formats:
-        raise click.UsageError(
-            f"unknown format {chosen_format!r}; choose from {', '.join(formats)}"
-        )
+    known = _known_formats(pipeline)
+    directory_out = out is not None and _is_directory_target(out, known)
+    formats = list(dict.fromkeys(format_names)) or [
+        "json" if directory_out or out is None else _format_for(out, None, known)
+    ]
+    unknown = [name for name in formats if name not in known]
+    if unknown:
+        raise click.UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
+    if len(formats) > 1 and not directory_out:
+        raise click.UsageError("several --format values need a directory --out; name a directory")
 
-    try:
-        stories = list(pipeline.load([*paths]))
-    except VeracityError as error:
-        console.print(f"[red]error[/] {error}")
-        sys.exit(EXIT_INPUT)
-    report = RunReport(run=pipeline.run_info())
-    exit_code = asyncio.run(_run_batch(pipeline, stories, report, quiet=quiet))
-    rendered = pipeline.plugins.pm.hook.veracity_render_report(report=report, format=chosen_format)
-    if out is not None:
+    with tempfile.TemporaryDirectory(prefix="veracity-") as scratch:
         try:
-            write_atomically(out, rendered)
+            stories = list(pipeline.load(_stdin_to_file(paths, Path(scratch))))
+        except VeracityError as error:
+            console.print(f"[red]error[/] {error}")
+            sys.exit(EXIT_INPUT)
+    report = RunReport(run=pipeline.run_info())
+    render = partial(_render, pipeline)
+    batch = None
+    if directory_out and out is not None:
+        try:
+            batch = BatchDirectory(out, formats, render, report.run)
+        except OSError as error:
+            console.print(
+                f"[red]error[/] cannot write to {out}: {error.strerror}; choose another --out"
+            )
+            sys.exit(EXIT_INPUT)
+    interrupted = False
+    try:
+        asyncio.run(_run_batch(pipeline, stories, report, batch, quiet=quiet, verbose=verbose))
+    except KeyboardInterrupt:
+        interrupted = True
+        console.print("[yellow]interrupted[/]: keeping the stories that finished")
+    except OSError as error:
+        console.print(
+            f"[red]error[/] cannot write the report: {error.strerror}; finished stories are kept in {out}"
+        )
+        sys.exit(EXIT_INPUT)
+    if out is not None and batch is None:
+        try:
+            write_atomically(out, render(report, formats[0]))
         except OSError as error:
             console.print(
                 f"[red]error[/] cannot write {out}: {error.strerror}; choose another --out"
             )
             sys.exit(EXIT_INPUT)
         if not quiet:
-            console.print(f"wrote {out} ({chosen_format}, {len(report.stories)} stories)")
-    elif format_name is not None:
-        click.echo(rendered, nl=False)
+            console.print(f"wrote {out} ({formats[0]}, {len(report.stories)} stories)")
+    elif batch is not None and not quiet:
+        console.print(
+            f"wrote {len(report.stories)} stories to {out} ({', '.join(formats)}) and {batch.index_path.name}"
+        )
+    elif format_names:
+        click.echo(render(report, formats[0]), nl=False)
     _print_closing(report, quiet=quiet)
-    sys.exit(exit_code)
+    if interrupted:
+        sys.exit(130)
+    if report.failures or not (report.stories or batch):
+        sys.exit(EXIT_INPUT)
+    if any(_fails(story, fail_on) for story in report.stories):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+def _render(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
+    rendered = pipeline.plugins.pm.hook.veracity_render_report(report=report, format=format_name)
+    if not isinstance(rendered, str):
+        raise VeracityError(f"no plugin renders the format {format_name!r}")
+    return rendered
 
 
 async def _run_batch(
-    pipeline: Pipeline, stories: list[Story | StoryFailure], report: RunReport, *, quiet: bool
-) -> int:
-    async for result in pipeline.arun_stories(stories):
-        if isinstance(result, StoryFailure):
-            report.failures.append(result)
-            console.print(f"[red]failed[/] {result.story_id}: {result.error}")
-        else:
-            report.stories.append(result)
-            _show_story(result, quiet=quiet)
+    pipeline: Pipeline,
+    stories: list[Story | StoryFailure],
+    report: RunReport,
+    batch: BatchDirectory | None,
+    *,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    with RunProgress(console, len(stories), quiet=quiet, verbose=verbose) as progress:
+        pipeline.on_stage = progress.stage
+        to_run: list[Story | StoryFailure] = []
+        fingerprints: dict[str, str] = {}
+        for item in stories:
+            if isinstance(item, Story) and batch is not None:
+                fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
+                if batch.is_done(item, fingerprints[item.id]):
+                    progress.skipped(item.id)
+                    continue
+            to_run.append(item)
+        async for result in pipeline.arun_stories(to_run):
+            if isinstance(result, StoryFailure):
+                report.failures.append(result)
+                if batch is not None:
+                    batch.write_failure(result)
+            else:
+                report.stories.append(result)
+                if batch is not None:
+                    batch.write_story(result, fingerprints[result.story.id])
+            progress.finished(result)
+            if isinstance(result, StoryReport) and not progress.live:
+                _show_story(result, quiet=quiet or len(stories) > 1)
     report.stories.sort(key=lambda story: story.story.id)
-    return EXIT_INPUT if report.failures or not report.stories else EXIT_OK
+    if len(report.stories) > 1 and not quiet:
+        console.print(_batch_table(report))
+    elif len(report.stories) == 1 and progress.live:
+        _show_story(report.stories[0], quiet=quiet)
+
+
+def _batch_table(report: RunReport) -> Table:
+    table = Table(title=f"{len(report.stories)} stories", title_justify="left")
+    for column in ("story", "sources", "contradictions", "ranking (best first)"):
+        table.add_column(column)
+    for story in report.stories:
+        ranking = ", ".join(f"{score.source_id} {score.score:.2f}" for score in story.scores)
+        table.add_row(
+            story.story.id,
+            str(len(story.story.documents)),
+            str(len(story.contradictions())),
+            ranking,
+        )
+    return table
 
 
 def _print_closing(report: RunReport, *, quiet: bool) -> None:
@@ -238,9 +353,17 @@ def _print_closing(report: RunReport, *, quiet: bool) -> None:
     if quiet:
         return
     contradictions = sum(len(story.contradictions()) for story in report.stories)
+    usage = LLMUsage()
+    for story in report.stories:
+        usage = usage.add(story.usage)
+    calls = (
+        f", {usage.calls} LLM calls ({usage.cache_hits} cached, {usage.retries} retries)"
+        if usage.calls or usage.cache_hits
+        else ""
+    )
     console.print(
         f"{len(report.stories)} stories checked ({report.run.engine} engine), "
-        f"{contradictions} contradictions, {len(report.failures)} failed"
+        f"{contradictions} contradictions, {len(report.failures)} failed{calls}"
     )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from .models import (
     Verdict,
 )
 from .plugin_manager import PluginManager, build_plugin_manager
+from .progress import StageEvent
 from .settings import Settings
 
 T = TypeVar("T")
@@ -65,6 +67,8 @@ class Pipeline:
     ) -> None:
         self.settings = settings or Settings()
         self.llm = llm
+        # Called as each story enters a stage, for progress displays.
+        self.on_stage: Callable[[StageEvent], None] | None = None
         self.plugins = plugin_manager or build_plugin_manager(
             plugins, load_entry_points=load_entry_points, disabled=self.settings.disabled_plugins
         )
@@ -144,6 +148,11 @@ class Pipeline:
                 ctx.warn(_describe(plugin, hook, error), plugin=plugin)
         return pooled
 
+    def _enter(self, context: StageContext, stage: str) -> None:
+        context.stage = stage
+        if self.on_stage is not None and context.story_id is not None:
+            self.on_stage(StageEvent(story_id=context.story_id, stage=stage))
+
     # -- loading ---------------------------------------------------------------------------
 
     def load_documents(self, path: Path, context: StageContext | None = None) -> list[Document]:
@@ -209,7 +218,7 @@ class Pipeline:
         context = self.context(story.id)
         timings: dict[str, float] = {}
 
-        context.stage = "summarize"
+        self._enter(context, "summarize")
         started = time.perf_counter()
         chosen = await self._first_result(
             "veracity_summarize",
@@ -224,7 +233,7 @@ class Pipeline:
             context.warn("no summarizer produced a summary")
         timings["summarize"] = time.perf_counter() - started
 
-        context.stage = "extract_claims"
+        self._enter(context, "extract_claims")
         started = time.perf_counter()
         per_document = await asyncio.gather(
             *(
@@ -244,7 +253,7 @@ class Pipeline:
         )
         timings["extract_claims"] = time.perf_counter() - started
 
-        context.stage = "cross_check"
+        self._enter(context, "cross_check")
         started = time.perf_counter()
         verdicts = await self._merged(
             "veracity_cross_check", Verdict, context, story=story, claims=claims, context=context
@@ -252,7 +261,7 @@ class Pipeline:
         verdicts = _checked_verdicts(verdicts, claims, story, context)
         timings["cross_check"] = time.perf_counter() - started
 
-        context.stage = "score"
+        self._enter(context, "score")
         started = time.perf_counter()
         scored = await self._first_result(
             "veracity_score_sources",
@@ -284,7 +293,7 @@ class Pipeline:
 
     def run_story(self, story: Story) -> StoryReport:
         """Run every stage over one story (blocking)."""
-        return asyncio.run(self.arun_story(story))
+        return run_sync(self.arun_story(story))
 
     # -- many stories ----------------------------------------------------------------------
 
@@ -345,7 +354,21 @@ class Pipeline:
 
     def run(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
         """Run over paths or stories and collect one :class:`RunReport` (blocking)."""
-        return asyncio.run(self.arun(inputs))
+        return run_sync(self.arun(inputs))
+
+
+def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code.
+
+    Works inside a running event loop too (Jupyter, a Playwright test): the
+    coroutine then runs on its own loop in a worker thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(awaitable)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, awaitable).result()
 
 
 def _task_order(task: asyncio.Task[Any]) -> str:

@@ -34,6 +34,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "veracity.plugins.truth_score",
     "veracity.plugins.json_report",
     "veracity.plugins.markdown_report",
+    "veracity.plugins.html_report",
 )
 
 

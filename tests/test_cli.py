@@ -75,7 +75,7 @@ def test_a_bad_story_in_a_batch_is_listed_and_the_others_kept(
 def test_an_unknown_format_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(main, ["run", str(SEEDS), "--format", "pdf"])
     assert result.exit_code == 2
-    assert "unknown format 'pdf'; choose from json, md" in result.stderr
+    assert "unknown format 'pdf'; choose from html, json, md" in result.stderr
 
 
 def test_plugins_lists_the_builtins_and_their_hooks(runner: CliRunner) -> None:

@@ -1,0 +1,197 @@
+"""Batch runs write each story as it finishes, resume after a crash and gate on findings."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from veracity.cli import main
+from veracity.output import INDEX_NAME, file_stem
+from support import SEEDS
+
+DAM = "The dam on the Kora river opened on Tuesday after three years of delays, officials said."
+DAM_COPY = "The dam on the Kora river opened on Tuesday, three years late, officials said."
+DAM_WRONG = (
+    "The dam on the Kora river opened on Tuesday after five years of delays, officials said."
+)
+
+
+def make_batch(root: Path, stories: int) -> Path:
+    """A directory of ``stories`` two-source story directories, each a little different."""
+    batch = root / "batch"
+    for number in range(stories):
+        story = batch / f"story-{number:03d}"
+        story.mkdir(parents=True)
+        (story / "a.txt").write_text(
+            f"{DAM} It cost {number + 10} million euros.", encoding="utf-8"
+        )
+        (story / "b.txt").write_text(
+            f"{DAM_COPY} It cost {number + 10} million euros.", encoding="utf-8"
+        )
+    return batch
+
+
+def index_lines(out: Path) -> list[dict[str, object]]:
+    return [
+        json.loads(line) for line in (out / INDEX_NAME).read_text(encoding="utf-8").splitlines()
+    ]
+
+
+def test_a_directory_out_gets_a_report_per_story_and_an_index(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 3)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(batch), "--out", str(out), "-f", "json", "-f", "md"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == [
+        "run.jsonl",
+        *sorted(f"story-00{n}.{ext}" for n in range(3) for ext in ("json", "md")),
+    ]
+    assert [entry["story_id"] for entry in index_lines(out)] == [
+        "story-000",
+        "story-001",
+        "story-002",
+    ]
+
+
+def test_a_second_run_skips_the_finished_stories(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 3)
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    again = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert again.exit_code == 0
+    assert again.stderr.count("already done, skipped") == 3
+    assert len(index_lines(out)) == 3
+
+
+def test_a_changed_story_runs_again(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 2)
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    (batch / "story-001" / "b.txt").write_text(DAM_WRONG, encoding="utf-8")
+    again = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert again.stderr.count("already done, skipped") == 1
+    assert [entry["story_id"] for entry in index_lines(out)][-1] == "story-001"
+
+
+def test_a_killed_batch_resumes_without_redoing_finished_stories(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 50)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "veracity",
+        "run",
+        str(batch),
+        "--out",
+        str(out),
+        "--story-concurrency",
+        "1",
+    ]
+    environment = {**os.environ, "VERACITY_LOAD_PLUGINS": ""}
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / INDEX_NAME).exists() and len(index_lines(out)) >= 5:
+            break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = {str(entry["story_id"]) for entry in index_lines(out)}
+    assert 5 <= len(finished) < 50, "the kill should land mid-batch"
+    before = {story: (out / f"{file_stem(story)}.json").stat().st_mtime_ns for story in finished}
+
+    resumed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("already done, skipped") == len(finished)
+    assert {str(entry["story_id"]) for entry in index_lines(out)} == {
+        f"story-{n:03d}" for n in range(50)
+    }
+    assert all(
+        (out / f"{file_stem(story)}.json").stat().st_mtime_ns == mtime
+        for story, mtime in before.items()
+    )
+
+
+def test_fail_on_a_kind_of_finding_exits_with_1(tmp_path: Path) -> None:
+    story = tmp_path / "dam"
+    story.mkdir()
+    (story / "a.txt").write_text(DAM, encoding="utf-8")
+    (story / "b.txt").write_text(DAM_WRONG, encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(story), "--fail-on", "number", "-q"])
+    assert result.exit_code == 1
+
+
+def test_fail_on_is_quiet_when_nothing_is_found(tmp_path: Path) -> None:
+    story = tmp_path / "dam"
+    story.mkdir()
+    (story / "a.txt").write_text(DAM, encoding="utf-8")
+    (story / "b.txt").write_text(DAM_COPY, encoding="utf-8")
+    assert (
+        CliRunner().invoke(main, ["run", str(story), "--fail-on", "contradiction", "-q"]).exit_code
+        == 0
+    )
+
+
+def test_a_dash_reads_jsonl_from_standard_input() -> None:
+    lines = "\n".join(
+        json.dumps({"story": "dam", "id": name, "text": text})
+        for name, text in (("a", DAM), ("b", DAM_COPY))
+    )
+    result = CliRunner().invoke(main, ["run", "-", "--format", "json", "-q"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stories"][0]["story"]["id"] == "dam"
+
+
+def test_several_formats_need_a_directory(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["run", str(SEEDS), "--out", str(tmp_path / "r.json"), "-f", "json", "-f", "md"]
+    )
+    assert result.exit_code == 2
+    assert "several --format values need a directory --out" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_keeps_the_finished_stories(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 50)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "veracity",
+        "run",
+        str(batch),
+        "--out",
+        str(out),
+        "--story-concurrency",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "VERACITY_LOAD_PLUGINS": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        (out / INDEX_NAME).exists() and len(index_lines(out)) >= 3
+    ):
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    for entry in index_lines(out):
+        assert (out / f"{file_stem(str(entry['story_id']))}.json").exists()
