@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .endpoint import EndpointUnusable, open_llm
 from .errors import VeracityError
 from .models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
 from .output import BatchDirectory, story_fingerprint, write_atomically
@@ -32,6 +35,8 @@ from .settings import DEFAULT_MAX_FILE_BYTES, Settings
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
+EXIT_ENDPOINT = 3
+LOCAL_MODEL_BUDGET = 1200
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -49,18 +54,20 @@ def _format_for(out: Path | None, format_name: str | None, known: Sequence[str])
 
 
 def _story_table(report: StoryReport) -> Table:
+    # Claims of each source that some source contradicts (a claim counts once).
+    disputed_claims = {(v.source_id, v.claim_id) for v in report.contradictions()}
     contradicted: dict[str, int] = {}
-    for verdict in report.contradictions():
-        contradicted[verdict.source_id] = contradicted.get(verdict.source_id, 0) + 1
+    for source_id, _ in disputed_claims:
+        contradicted[source_id] = contradicted.get(source_id, 0) + 1
     table = Table(
         title=f"story {report.story.id}: {len(report.story.documents)} sources",
         title_justify="left",
     )
     table.add_column("rank", justify="right")
-    table.add_column("source")
+    table.add_column("source", no_wrap=True)
     table.add_column("score", justify="right")
     table.add_column("claims", justify="right")
-    table.add_column("contradicted", justify="right")
+    table.add_column("disputed", justify="right")
     table.add_column("why")
     claims_per_source: dict[str, int] = {}
     for claim in report.claims:
@@ -196,6 +203,61 @@ def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
     show_default=True,
     help="Largest input file read.",
 )
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Directory of prompt files overriding the built-in ones.",
+)
+@click.option(
+    "--llm-input-budget",
+    type=click.IntRange(min=200),
+    default=6000,
+    show_default=True,
+    help="Tokens of article text one LLM call may carry; longer inputs are split.",
+)
+@click.option(
+    "--base-url",
+    envvar=None,
+    help="OpenAI-compatible endpoint (default: $VERACITY_BASE_URL, $OPENAI_BASE_URL or the config file).",
+)
+@click.option("--model", help="Model name (default: $VERACITY_MODEL or the config file).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML file of LLM settings (the API key only from here or the environment).",
+)
+@click.option(
+    "--local-model",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A .gguf model to serve locally with llama.cpp (pip install 'veracity[local]').",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once (default 10)."
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(min=0, max=10),
+    help="HTTP retries per LLM request (default 2).",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one LLM request may take (default 120).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds all LLM work of the run may take.",
+)
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SQLite file of the LLM response cache.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the LLM response cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no tables or progress, only errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every stage of every story.")
 def run(
@@ -205,6 +267,16 @@ def run(
     fail_on: str | None,
     quiet: bool,
     verbose: bool,
+    base_url: str | None,
+    model: str | None,
+    config_file: Path | None,
+    local_model: Path | None,
+    concurrency: int | None,
+    max_retries: int | None,
+    request_timeout: float | None,
+    deadline: float | None,
+    cache_path: Path | None,
+    no_cache: bool,
     **options: Any,
 ) -> None:
     """Check the stories in PATHS: article files of one story, a story directory, a
@@ -212,9 +284,52 @@ def run(
     JSONL from standard input)."""
     try:
         settings = Settings(**{key: value for key, value in options.items() if value is not None})
-        pipeline = Pipeline(settings)
-    except (VeracityError, ValueError) as error:
+    except ValueError as error:
         raise click.UsageError(str(error)) from None
+    if local_model is not None:
+        # The embedded server's context is 4096 tokens, and a local tokenizer counts more
+        # tokens than the chars/4 estimate: keep each call's article text well inside it.
+        settings.llm_input_budget = min(settings.llm_input_budget, LOCAL_MODEL_BUDGET)
+    try:
+        with open_llm(
+            offline=settings.offline,
+            local_model=local_model,
+            base_url=base_url,
+            model=model,
+            config_file=config_file,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=request_timeout,
+            deadline=deadline,
+            cache_path=cache_path,
+            cache_enabled=False if no_cache else None,
+        ) as llm:
+            code = _run(
+                Pipeline(settings, llm=llm),
+                paths,
+                out,
+                format_names,
+                fail_on,
+                quiet=quiet,
+                verbose=verbose,
+            )
+    except EndpointUnusable as error:
+        console.print(f"[red]error[/] {error}")
+        sys.exit(EXIT_ENDPOINT)
+    sys.exit(code)
+
+
+def _run(
+    pipeline: Pipeline,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    format_names: tuple[str, ...],
+    fail_on: str | None,
+    *,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    """The body of ``veracity run`` once the pipeline is set up; returns the exit code."""
     for warning in pipeline.plugins.load_warnings:
         console.print(f"[yellow]warning[/] {warning}")
     known = _known_formats(pipeline)
@@ -227,13 +342,17 @@ def run(
         raise click.UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
     if len(formats) > 1 and not directory_out:
         raise click.UsageError("several --format values need a directory --out; name a directory")
+    if not quiet and pipeline.llm is not None:
+        console.print(
+            f"LLM engine: {pipeline.llm.settings.model} at {pipeline.llm.settings.display_base_url}"
+        )
 
     with tempfile.TemporaryDirectory(prefix="veracity-") as scratch:
         try:
             stories = list(pipeline.load(_stdin_to_file(paths, Path(scratch))))
         except VeracityError as error:
             console.print(f"[red]error[/] {error}")
-            sys.exit(EXIT_INPUT)
+            return EXIT_INPUT
     report = RunReport(run=pipeline.run_info())
     render = partial(_render, pipeline)
     batch = None
@@ -244,8 +363,11 @@ def run(
             console.print(
                 f"[red]error[/] cannot write to {out}: {error.strerror}; choose another --out"
             )
-            sys.exit(EXIT_INPUT)
+            return EXIT_INPUT
     interrupted = False
+    # SIGTERM (a container stopping, a job timeout) stops the run as Ctrl-C does: finished
+    # stories are kept.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         asyncio.run(_run_batch(pipeline, stories, report, batch, quiet=quiet, verbose=verbose))
     except KeyboardInterrupt:
@@ -255,7 +377,9 @@ def run(
         console.print(
             f"[red]error[/] cannot write the report: {error.strerror}; finished stories are kept in {out}"
         )
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if out is not None and batch is None:
         try:
             write_atomically(out, render(report, formats[0]))
@@ -263,7 +387,7 @@ def run(
             console.print(
                 f"[red]error[/] cannot write {out}: {error.strerror}; choose another --out"
             )
-            sys.exit(EXIT_INPUT)
+            return EXIT_INPUT
         if not quiet:
             console.print(f"wrote {out} ({formats[0]}, {len(report.stories)} stories)")
     elif batch is not None and not quiet:
@@ -274,12 +398,18 @@ def run(
         click.echo(render(report, formats[0]), nl=False)
     _print_closing(report, quiet=quiet)
     if interrupted:
-        sys.exit(130)
+        return 130
+    if any(failure.kind == "endpoint" for failure in report.failures):
+        return EXIT_ENDPOINT
     if report.failures or not (report.stories or batch):
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
     if any(_fails(story, fail_on) for story in report.stories):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _render(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
@@ -309,23 +439,57 @@ async def _run_batch(
                     progress.skipped(item.id)
                     continue
             to_run.append(item)
-        async for result in pipeline.arun_stories(to_run):
-            if isinstance(result, StoryFailure):
-                report.failures.append(result)
-                if batch is not None:
-                    batch.write_failure(result)
-            else:
-                report.stories.append(result)
-                if batch is not None:
-                    batch.write_story(result, fingerprints[result.story.id])
-            progress.finished(result)
-            if isinstance(result, StoryReport) and not progress.live:
-                _show_story(result, quiet=quiet or len(stories) > 1)
+        unfinished = {
+            item.story_id if isinstance(item, StoryFailure) else item.id for item in to_run
+        }
+        async with aclosing(pipeline.arun_stories(to_run)) as results:
+            async for result in results:
+                if _record(
+                    result, report, batch, fingerprints, progress, quiet=quiet or len(stories) > 1
+                ):
+                    break
+                unfinished.discard(
+                    result.story_id if isinstance(result, StoryFailure) else result.story.id
+                )
+        if any(failure.kind == "endpoint" for failure in report.failures):
+            # The endpoint failed: the stories not yet done are reported, not run against it.
+            failed = {failure.story_id for failure in report.failures}
+            for story_id in sorted(unfinished - failed):
+                report.failures.append(
+                    StoryFailure(
+                        story_id=story_id, error="not run: the LLM endpoint failed", kind="endpoint"
+                    )
+                )
     report.stories.sort(key=lambda story: story.story.id)
     if len(report.stories) > 1 and not quiet:
         console.print(_batch_table(report))
     elif len(report.stories) == 1 and progress.live:
         _show_story(report.stories[0], quiet=quiet)
+
+
+def _record(
+    result: StoryReport | StoryFailure,
+    report: RunReport,
+    batch: BatchDirectory | None,
+    fingerprints: dict[str, str],
+    progress: RunProgress,
+    *,
+    quiet: bool,
+) -> bool:
+    """Keep one finished story; True when the run should stop (the endpoint failed)."""
+    if isinstance(result, StoryFailure):
+        report.failures.append(result)
+        if batch is not None:
+            batch.write_failure(result)
+        progress.finished(result)
+        return result.kind == "endpoint"
+    report.stories.append(result)
+    if batch is not None:
+        batch.write_story(result, fingerprints[result.story.id])
+    progress.finished(result)
+    if not progress.live:
+        _show_story(result, quiet=quiet)
+    return False
 
 
 def _batch_table(report: RunReport) -> Table:

@@ -201,6 +201,19 @@ def _quote_key(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+def _words_around(text: str, quote: QuoteMention) -> tuple[list[str], list[str]]:
+    before = _words(_tokens(text[: quote.outer_span.start]))[-3:]
+    after = _words(_tokens(text[quote.outer_span.end :]))[:3]
+    return before, after
+
+
+def _same_surroundings(a_text: str, b_text: str, pair: _QuotePair) -> tuple[bool, bool]:
+    """Whether the words just before, and just after, the two quotes are the same."""
+    before_a, after_a = _words_around(a_text, pair.a)
+    before_b, after_b = _words_around(b_text, pair.b)
+    return (bool(before_a) and before_a == before_b, bool(after_a) and after_a == after_b)
+
+
 _Opcode = tuple[str, int, int, int, int]
 
 
@@ -226,12 +239,16 @@ def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> lis
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
         edits: list[_Opcode] = [op for op in matcher.get_opcodes() if op[0] != "equal"]
         if edits and (_is_fragment(pair.a) or _is_fragment(pair.b)):
-            # Where one quote is cut from the other, words beyond its ends are no edit.
+            # Where one quote is cut from the other, words beyond its ends are no edit,
+            # unless the sentences go on alike past that end: then a word went missing.
+            same_before, same_after = _same_surroundings(a_text, b_text, pair)
             edits = [
                 op
                 for op in edits
                 if not (op[0] in ("insert", "delete") and (op[1] == 0 or op[2] == len(words_a)))
                 or not (op[3] == 0 or op[4] == len(words_b))
+                or (same_before and op[1] == 0 and op[3] == 0)
+                or (same_after and op[2] == len(words_a) and op[4] == len(words_b))
             ]
         who = f" by {pair.a.speaker}" if pair.a.speaker and pair.a.speaker_is_name else ""
         for cluster in _clusters(edits):
@@ -495,8 +512,12 @@ def _list_differences(
     return differences, explained_a, explained_b
 
 
+# Organisations that the alias table lists with the countries: they speak for no country.
+_ORGANISATIONS = frozenset({"european union", "united nations", "islamic state", "kurds"})
+
+
 def _is_place(name: NameMention) -> bool:
-    return is_place(name.key)
+    return is_place(name.key) and name.key not in _ORGANISATIONS
 
 
 def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[Difference]:
@@ -558,7 +579,7 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
         start_b, end_b = tokens_b[j1].start, tokens_b[j2 - 1].end
         in_a = [x for x in names_a if x.span.start < end_a and start_a < x.span.end and x.certain]
         in_b = [y for y in names_b if y.span.start < end_b and start_b < y.span.end and y.certain]
-        pair = _replaced(in_a, in_b, unmatched, explained)
+        pair = _replaced(a_text, b_text, in_a, in_b, unmatched, explained)
         if pair is None:
             continue
         x, y = pair
@@ -582,7 +603,17 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
 _NEAR_COPY = 60
 
 
+_LOCATIVE = re.compile(r"\b(?:in|at|near|from|to|into|off|of|outside|inside)\s+(?:the\s+)?$", re.I)
+
+
+def _after_locative(text: str, name: NameMention) -> bool:
+    """Whether the name stands after a preposition of place: "in Vigo", "off the coast of"."""
+    return _LOCATIVE.search(text[max(0, name.span.start - 16) : name.span.start]) is not None
+
+
 def _replaced(
+    a_text: str,
+    b_text: str,
     in_a: list[NameMention],
     in_b: list[NameMention],
     unmatched: set[int],
@@ -595,8 +626,11 @@ def _replaced(
                 continue
             if x.span.start in explained or y.span.start in explained:
                 continue
-            # A place for a person is a manner of speaking ("the Kremlin" for Putin).
-            if _is_place(x) != _is_place(y):
+            # A country for its leader is a manner of speaking ("the Kremlin" for Putin),
+            # but not after a preposition of place ("in Vigo" vs "in Africa").
+            if _is_place(x) != _is_place(y) and not (
+                _after_locative(a_text, x) and _after_locative(b_text, y)
+            ):
                 continue
             if name_relation(x.text, y.text) is NameRelation.DIFFERENT:
                 return x, y
@@ -659,6 +693,8 @@ def _lemma(word: str, table_key: str) -> str | None:
     if word in _IRREGULAR and _IRREGULAR[word] in table:
         return _IRREGULAR[word]
     candidates = [word]
+    if len(word) > 4 and word.endswith(("ied", "ies")):
+        candidates.append(word[:-3] + "y")  # "denied" -> "deny"
     for suffix in ("s", "es", "ed", "d", "ing", "ers", "er", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             candidates.append(word[: -len(suffix)])
@@ -685,13 +721,25 @@ def _antonyms(block_a: list[str], block_b: list[str], table_key: str) -> list[tu
     return found
 
 
-def _negations(block: list[str], other: list[str]) -> int:
+# Verbs that negate only what follows them: "refused to pay", not "prices declined".
+_NEGATING_VERBS = frozenset(
+    "refuse refused refuses refusing fail failed fails failing decline declined".split()
+)
+
+
+def _negations(words: list[str], start: int, end: int, other: list[str], paired: set[str]) -> int:
+    """The negators in ``words[start:end]``; ``paired`` words are antonyms counted elsewhere."""
     count = 0
-    for index, word in enumerate(block):
+    for index in range(start, end):
+        word = words[index]
+        if word in paired:
+            continue
+        following = words[index + 1] if index + 1 < len(words) else ""
         if word in _NEGATORS:
-            following = block[index + 1] if index + 1 < len(block) else ""
             if word == "not" and following == "only":
                 continue  # "not only ... but also" affirms
+            if word in _NEGATING_VERBS and following != "to":
+                continue  # "Failing this, ..." and "exports declined" negate nothing
             count += 1
             continue
         for prefix in _NEGATING_PREFIXES:
@@ -727,8 +775,12 @@ def _polarity_differences(a_text: str, b_text: str) -> list[Difference]:
         if tag == "equal" or i2 - i1 > 4 or j2 - j1 > 4:
             continue
         block_a, block_b = words_a[i1:i2], words_b[j1:j2]
-        flips = _negations(block_a, block_b) - _negations(block_b, block_a)
         polarity = _antonyms(block_a, block_b, "polarity")
+        # "agreed" against "refused" is one flip, not an antonym and a negator that cancel.
+        paired = {word for pair in polarity for word in pair}
+        flips = _negations(words_a, i1, i2, block_b, paired) - _negations(
+            words_b, j1, j2, block_a, paired
+        )
         direction = (
             _antonyms(block_a, block_b, "direction") if i2 - i1 == 1 and j2 - j1 == 1 else []
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -413,3 +414,77 @@ def dates_conflict(a: DateMention, b: DateMention) -> bool:
 def same_date(a: DateMention, b: DateMention) -> bool:
     """Whether ``a`` and ``b`` are comparable and agree."""
     return dates_comparable(a, b) and not dates_conflict(a, b)
+
+
+# A wire dateline opening a paragraph: "LONDON/DUBAI, July 19 (Reuters) –",
+# "WASHINGTON, Feb. 24, 2022 (AP) -", "LISBON, June 6 (HPA) -".
+_DATELINE = re.compile(
+    r"^[ \t]*(?P<place>[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]{1,60}),\s+"
+    rf"(?P<month>{_alternation([name for name in _MONTHS if name.isascii()])})\.?\s+"
+    r"(?P<day>[0-3]?\d)(?:,\s*(?P<year>\d{4}))?\s*\((?P<agency>[^()\n]{2,40})\)\s*[-–—]",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Datelines stand at the top of the story; deeper in, such a line is a quotation of another.
+_DATELINE_WITHIN = 1000
+
+
+class Dateline(BaseModel):
+    """The dateline that opens a wire story: where and on which day it was filed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    span: Span
+    place: str
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    year: int | None = Field(default=None, description="None when the dateline omits it.")
+
+
+def find_dateline(text: str) -> Dateline | None:
+    """The dateline near the top of ``text`` ("LONDON, July 19 (Reuters) –"), if there is one."""
+    for match in _DATELINE.finditer(text, 0, min(len(text), _DATELINE_WITHIN)):
+        place = match.group("place").strip()
+        # The place is written in capitals; "In July 19 (...)" is no dateline.
+        if not place.isupper():
+            continue
+        month = _MONTHS[match.group("month").lower()]
+        day = int(match.group("day"))
+        year = int(match.group("year")) if match.group("year") else None
+        if not _valid_day(year, month, day):
+            continue
+        start = match.start("place")
+        return Dateline(
+            text=text[start : match.end()],
+            span=Span(start=start, end=match.end()),
+            place=place,
+            month=month,
+            day=day,
+            year=year,
+        )
+    return None
+
+
+def dateline_date(text: str, reference_dates: Sequence[dt.date] = ()) -> dt.date | None:
+    """The publication date a dateline gives, for a document that states none.
+
+    A dateline with a year gives its day. One without ("July 19 (Reuters)")
+    takes the year that puts the day nearest to ``reference_dates`` (the
+    publication dates of the story's other sources); with no reference the year
+    stays unknown and the result is None, so that only month and day are compared.
+    """
+    dateline = find_dateline(text)
+    if dateline is None:
+        return None
+    if dateline.year is not None:
+        return dt.date(dateline.year, dateline.month, dateline.day)
+    best: tuple[int, dt.date] | None = None
+    for reference in sorted(reference_dates):
+        for year in (reference.year - 1, reference.year, reference.year + 1):
+            if not _valid_day(year, dateline.month, dateline.day):
+                continue
+            candidate = dt.date(year, dateline.month, dateline.day)
+            distance = abs((candidate - reference).days)
+            if best is None or distance < best[0]:
+                best = (distance, candidate)
+    return best[1] if best is not None else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -299,6 +299,12 @@ class LLMUsage(BaseModel):
     estimated_tokens: bool = Field(
         default=False, description="True when the server reported no usage and tokens were counted."
     )
+    hallucinated_quotes: int = Field(
+        default=0, description="Quotes or evidence the model gave that the source does not contain."
+    )
+    splits: int = Field(
+        default=0, description="Extra calls made because an input exceeded the token budget."
+    )
 
     def add(self, other: LLMUsage) -> LLMUsage:
         """The sum of two usages."""
@@ -311,7 +317,19 @@ class LLMUsage(BaseModel):
             repairs=self.repairs + other.repairs,
             failed_calls=self.failed_calls + other.failed_calls,
             estimated_tokens=self.estimated_tokens or other.estimated_tokens,
+            hallucinated_quotes=self.hallucinated_quotes + other.hallucinated_quotes,
+            splits=self.splits + other.splits,
         )
+
+
+class DroppedItem(BaseModel):
+    """Something a plugin produced that did not make it into the report, and why."""
+
+    kind: Literal["claim", "verdict", "summary_sentence"]
+    source_id: str | None = None
+    text: str
+    reason: str
+    plugin: str
 
 
 class StoryReport(BaseModel):
@@ -328,6 +346,9 @@ class StoryReport(BaseModel):
     scores: list[SourceScore] = Field(default_factory=list)
     credibility: list[ClaimCredibility] = Field(default_factory=list)
     warnings: list[ReportWarning] = Field(default_factory=list)
+    dropped: list[DroppedItem] = Field(
+        default_factory=list, description="Model output that failed verification, with reasons."
+    )
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent per stage.")
     usage: LLMUsage = Field(default_factory=LLMUsage)
 
@@ -348,6 +369,11 @@ class StoryFailure(BaseModel):
 
     story_id: str
     error: str
+    kind: Literal["input", "endpoint", "error"] = Field(
+        default="error",
+        description="input: a file could not be read; endpoint: the LLM endpoint failed; "
+        "error: anything else. Re-running retries endpoint failures.",
+    )
 
 
 class RunInfo(BaseModel):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from enum import StrEnum
 from functools import lru_cache
@@ -83,7 +84,7 @@ _TITLES = frozenset(
     commissioner judge justice lord sir herr frau präsident präsidentin bundeskanzler kanzler
     kanzlerin ministerpräsident président présidente ministre presidente ministro президент
     премьер министр лидер spokesman spokeswoman ambassador adviser advisor envoy commander
-    colonel lieutenant captain""".split()
+    colonel lieutenant captain spc sgt cpl pvt lt capt maj col adm gov supt insp det""".split()
 )
 _CONNECTORS = frozenset("of of-the de del della da di du des van von der den la le bin ibn".split())
 _PARTICLE_PREFIX = re.compile(r"^(?:al|el|bin|ibn|abu|ben|ould|ul)-", re.IGNORECASE)
@@ -342,8 +343,64 @@ def _certain(text: str, group: list[tuple[int, int, str]], key: str, language: s
         return True
     following = text[end : end + 16].split()
     return bool(following) and (
-        following[0].lower().strip(",") in _NAME_FOLLOWERS or text[end : end + 1] == ","
+        following[0].lower().strip(",.;:!?") in _NAME_FOLLOWERS or text[end : end + 1] == ","
     )
+
+
+# Hyphenated words stay whole: the "al" of "al-Assad" says nothing about a lone "Al".
+_LETTERS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def recase(text: str, references: Sequence[str]) -> str:
+    """``text`` with each word in the case that ``references`` most often give it.
+
+    Names are found by their capitals, so a lower-cased text (a tokenized model
+    summary) or a Title Case headline first takes its casing from the articles
+    it is compared with: "iran 's president" becomes "Iran 's president" and
+    "Putin Meets With Khamenei" becomes "Putin meets with Khamenei". Only
+    occurrences inside a sentence count, as the first word of a sentence is
+    capitalized whatever it is (unless a capitalized word follows it: "Kevin
+    Sinfield"); words the references never use keep their case.
+    Every character stays where it was.
+    """
+    forms = _case_forms(tuple(references))
+
+    def cased(match: re.Match[str]) -> str:
+        word = match.group()
+        form = forms.get(word.lower())
+        return form if form is not None and len(form) == len(word) else word
+
+    return _LETTERS.sub(cased, text)
+
+
+@lru_cache(maxsize=64)
+def _case_forms(references: tuple[str, ...]) -> dict[str, str]:
+    """For each lower-cased word of the references, the casing they most often give it."""
+    forms: dict[str, Counter[str]] = {}
+    openers: dict[str, Counter[str]] = {}
+    for reference in references:
+        matches = list(_LETTERS.finditer(reference))
+        for index, match in enumerate(matches):
+            word = match.group()
+            if not _is_sentence_start(reference, match.start()):
+                forms.setdefault(word.lower(), Counter())[word] += 1
+                continue
+            # "Kevin Sinfield made...": a first name that only ever opens sentences
+            # is still a name when a capitalized word follows it.
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            if (
+                following is not None
+                and reference[match.end() : following.start()] == " "
+                and following.group()[:1].isupper()
+                and word.lower() not in _COMMON
+            ):
+                openers.setdefault(word.lower(), Counter())[word] += 1
+    for key, counts in openers.items():
+        forms.setdefault(key, counts)
+    return {
+        key: max(sorted(counts), key=lambda candidate: counts[candidate])
+        for key, counts in forms.items()
+    }
 
 
 def match_names(a: Sequence[NameMention], b: Sequence[NameMention]) -> list[NameMatch]:
@@ -370,3 +427,43 @@ def match_names(a: Sequence[NameMention], b: Sequence[NameMention]) -> list[Name
         if best is not None and best.relation is not NameRelation.DIFFERENT:
             matches.append(best)
     return matches
+
+
+_SOUNDEX_CODES = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+
+
+def soundex(word: str) -> str:
+    """The American Soundex code of a word ("Raisi" and "Rice" are both R200)."""
+    letters = [char for char in _fold(word) if char.isascii() and char.isalpha()]
+    if not letters:
+        return ""
+    code = letters[0].upper()
+    previous = _SOUNDEX_CODES.get(letters[0], "")
+    for char in letters[1:]:
+        digit = _SOUNDEX_CODES.get(char, "")
+        if digit and digit != previous:
+            code += digit
+        if char not in "hw":
+            previous = digit
+    return (code + "000")[:4]
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """Whether two one-word names are spelled differently but sound the same ("Rice", "Raisi").
+
+    Both must be at least four letters, share their first letter and their
+    Soundex code, and not be known places.
+    """
+    key_a, key_b = normalize_name(a), normalize_name(b)
+    if key_a == key_b or " " in key_a or " " in key_b or min(len(key_a), len(key_b)) < 4:
+        return False
+    if key_a in _PLACES or key_b in _PLACES or key_a[0] != key_b[0]:
+        return False
+    return soundex(key_a) == soundex(key_b)

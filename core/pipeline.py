@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from . import __version__
 from .context import StageContext
 from .discovery import StoryInput, discover
 from .errors import InputError, PluginError
+from .llm.errors import AuthenticationFailed, DeadlineExceeded, EndpointUnavailable
 from .models import (
     Claim,
     ClaimStatus,
@@ -38,6 +39,13 @@ from .progress import StageEvent
 from .settings import Settings
 
 T = TypeVar("T")
+# The endpoint itself failed: the story cannot be finished now, and a re-run should retry it
+# rather than keep a report with the LLM stages missing.
+ENDPOINT_FAILURES: tuple[type[Exception], ...] = (
+    EndpointUnavailable,
+    AuthenticationFailed,
+    DeadlineExceeded,
+)
 StoryOrFailure = Story | StoryFailure
 
 
@@ -121,6 +129,8 @@ class Pipeline:
                 return plugin, result
             except InputError:
                 raise
+            except ENDPOINT_FAILURES:
+                raise
             except Exception as error:
                 ctx.warn(_describe(plugin, hook, error), plugin=plugin)
         return None
@@ -144,6 +154,8 @@ class Pipeline:
                         f"returned {type(result).__name__}, not list[{item_type.__name__}]",
                     )
                 pooled.extend(result)
+            except ENDPOINT_FAILURES:
+                raise
             except Exception as error:
                 ctx.warn(_describe(plugin, hook, error), plugin=plugin)
         return pooled
@@ -195,7 +207,7 @@ class Pipeline:
                 doc for path in story_input.paths for doc in self.load_documents(path, context)
             ]
         except InputError as error:
-            yield StoryFailure(story_id=story_input.story_id, error=str(error))
+            yield StoryFailure(story_id=story_input.story_id, error=str(error), kind="input")
             return
         groups: dict[str, list[Document]] = {}
         for document in documents:
@@ -209,7 +221,7 @@ class Pipeline:
             try:
                 yield make_story(story_id, group)
             except InputError as error:
-                yield StoryFailure(story_id=story_id, error=str(error))
+                yield StoryFailure(story_id=story_id, error=str(error), kind="input")
 
     # -- one story -------------------------------------------------------------------------
 
@@ -287,6 +299,9 @@ class Pipeline:
             scores=sorted(scoring.sources, key=lambda score: (score.rank, score.source_id)),
             credibility=sorted(scoring.claims, key=lambda item: item.claim_id),
             warnings=context.warnings,
+            dropped=sorted(
+                context.dropped, key=lambda item: (item.kind, item.source_id or "", item.text)
+            ),
             timings={stage: round(seconds, 4) for stage, seconds in timings.items()},
             usage=context.usage,
         )
@@ -299,7 +314,7 @@ class Pipeline:
 
     async def arun_stories(
         self, stories: Iterable[StoryOrFailure]
-    ) -> AsyncIterator[StoryReport | StoryFailure]:
+    ) -> AsyncGenerator[StoryReport | StoryFailure, None]:
         """Run stories concurrently (``story_concurrency`` at a time), yielding each as it finishes."""
         limit = asyncio.Semaphore(self.settings.story_concurrency)
         pending: set[asyncio.Task[StoryReport | StoryFailure]] = set()
@@ -310,19 +325,28 @@ class Pipeline:
             async with limit:
                 try:
                     return await self.arun_story(item)
+                except ENDPOINT_FAILURES as error:
+                    return StoryFailure(story_id=item.id, error=str(error), kind="endpoint")
                 except Exception as error:
                     return StoryFailure(story_id=item.id, error=f"{type(error).__name__}: {error}")
 
-        for item in stories:
-            pending.add(asyncio.ensure_future(one(item)))
-            if len(pending) >= self.settings.story_concurrency * 2:
+        try:
+            for item in stories:
+                pending.add(asyncio.ensure_future(one(item)))
+                if len(pending) >= self.settings.story_concurrency * 2:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in sorted(done, key=_task_order):
+                        yield task.result()
+            while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in sorted(done, key=_task_order):
                     yield task.result()
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=_task_order):
-                yield task.result()
+        finally:
+            # The caller stopped early (the endpoint failed, Ctrl-C): stop the stories in flight.
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
 
     def run_info(self) -> RunInfo:
         """What this pipeline is configured with, for the report."""

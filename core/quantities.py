@@ -681,6 +681,19 @@ def comparable(a: Quantity, b: Quantity) -> bool:
     return True
 
 
+# Two figures under the same hedge ("about 40" and "about 41") meet within this share.
+SAME_HEDGE_TOLERANCE = 0.02
+
+
+def _same_hedge(a: Quantity, b: Quantity) -> bool:
+    return (
+        a.hedge is not None
+        and b.hedge is not None
+        and a.hedge.casefold() == b.hedge.casefold()
+        and a.written_unit == b.written_unit
+    )
+
+
 def _intervals_meet(a: Quantity, b: Quantity) -> bool:
     low_a, high_a, low_b, high_b = a.low, a.high, b.low, b.high
     if a.written_unit != b.written_unit:
@@ -690,6 +703,10 @@ def _intervals_meet(a: Quantity, b: Quantity) -> bool:
     epsilon = 1e-9 * max(abs(a.value), abs(b.value), 1.0)
     if abs(a.value - b.value) <= epsilon and a.written_unit == b.written_unit:
         return True
+    if _same_hedge(a, b):
+        # "more than 20" and "more than 32" overlap as intervals, but a writer who kept
+        # the hedge and changed the figure reports a different figure.
+        return abs(a.value - b.value) <= SAME_HEDGE_TOLERANCE * max(abs(a.value), abs(b.value))
     return low_a < high_b - epsilon and low_b < high_a - epsilon
 
 

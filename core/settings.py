@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -27,6 +29,14 @@ class Settings(BaseModel):
     story_concurrency: int = Field(default=4, ge=1, description="Stories processed at once.")
     stage_timeout: float | None = Field(
         default=None, gt=0, description="Seconds one plugin may spend on one stage of one story."
+    )
+    prompts_dir: Path | None = Field(
+        default=None, description="Directory whose prompt files override the built-in ones."
+    )
+    llm_input_budget: int = Field(
+        default=6000,
+        ge=200,
+        description="Tokens of article text one LLM call may carry; longer inputs are split.",
     )
     max_file_bytes: int = Field(
         default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest input file read, in bytes."

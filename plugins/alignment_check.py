@@ -5,7 +5,12 @@ source are compared with the claim's sentence. A match that differs in a
 quote, number, date, name or polarity contradicts the claim; a close match
 with no difference supports it; no match at all leaves the claim absent from
 that source (unverified there, which is not the same as wrong). Sentences of
-one source that report the same thing differently are a self-contradiction.
+one source that report the same thing differently are a self-contradiction, and
+so is a headline that its own body contradicts.
+
+A source with no publication date takes the one its dateline gives ("LONDON,
+July 19 (Reuters) –"), the year from the story's other sources, so that its
+weekdays resolve like theirs.
 """
 
 from __future__ import annotations
@@ -14,16 +19,29 @@ import datetime as dt
 from functools import lru_cache
 
 from veracity import hookimpl
-from veracity.alignment import ALIGNED, AlignedSentence, StoryAlignment
+from veracity.alignment import ALIGNED, AlignedSentence, StoryAlignment, content_words
 from veracity.comparison import Difference, compare_sentences
 from veracity.context import StageContext
+from veracity.dates import dateline_date
 from veracity.models import Claim, Document, Stance, Story, Verdict
+from veracity.names import recase
 
 NAME = "alignment_check"
 # How many of the other source's best matches are compared with a claim.
 CANDIDATES = 3
 # Sentences of one source this similar report the same thing.
 SELF_SIMILAR = 0.6
+# Share of a headline's content words a body sentence must hold to be compared with it.
+HEADLINE_OVERLAP = 0.5
+
+
+def publication_dates(story: Story) -> dict[str, dt.date | None]:
+    """Each source's publication date; from its dateline when it states none."""
+    known = [document.published for document in story.documents if document.published]
+    return {
+        document.id: document.published or dateline_date(document.text, known)
+        for document in story.documents
+    }
 
 
 @lru_cache(maxsize=65536)
@@ -38,16 +56,16 @@ def _differences(
 def _verdict_from_matches(
     claim: Claim,
     claim_sentence: str,
-    document: Document,
     other: Document,
     matches: list[AlignedSentence],
     alignment: StoryAlignment,
+    published: dict[str, dt.date | None],
 ) -> Verdict | None:
     contradiction: tuple[AlignedSentence, tuple[Difference, ...]] | None = None
     for match in matches:
         other_sentence = alignment.sentences[other.id][match.other_index]
         differences = _differences(
-            claim_sentence, other_sentence.text, document.published, other.published
+            claim_sentence, other_sentence.text, published[claim.source_id], published[other.id]
         )
         if not differences:
             return Verdict(
@@ -82,9 +100,19 @@ def _verdict_from_matches(
     )
 
 
-def check_claim(claim: Claim, story: Story, alignment: StoryAlignment) -> list[Verdict]:
-    """The claim's verdict against every other source of the story."""
-    document = story.document(claim.source_id)
+def check_claim(
+    claim: Claim,
+    story: Story,
+    alignment: StoryAlignment,
+    published: dict[str, dt.date | None] | None = None,
+) -> list[Verdict]:
+    """The claim's verdict against every other source of the story.
+
+    ``published`` maps source ids to publication dates (default: each
+    source's own, or its dateline's; see :func:`publication_dates`).
+    """
+    if published is None:
+        published = publication_dates(story)
     index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.end)
     if index is None:
         index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.start)
@@ -96,7 +124,7 @@ def check_claim(claim: Claim, story: Story, alignment: StoryAlignment) -> list[V
         if other.id == claim.source_id:
             continue
         matches = alignment.matches(claim.source_id, index, other.id)[:CANDIDATES]
-        verdict = _verdict_from_matches(claim, claim_sentence, document, other, matches, alignment)
+        verdict = _verdict_from_matches(claim, claim_sentence, other, matches, alignment, published)
         if verdict is None:
             best = alignment.best_match(claim.source_id, index, other.id)
             similarity = best.similarity if best is not None else 0.0
@@ -114,9 +142,14 @@ def check_claim(claim: Claim, story: Story, alignment: StoryAlignment) -> list[V
 
 
 def self_contradictions(
-    claims: list[Claim], story: Story, alignment: StoryAlignment
+    claims: list[Claim],
+    story: Story,
+    alignment: StoryAlignment,
+    published: dict[str, dt.date | None] | None = None,
 ) -> list[Verdict]:
     """Verdicts for sentences of one source that report the same thing differently."""
+    if published is None:
+        published = publication_dates(story)
     verdicts = []
     by_sentence: dict[tuple[str, int], Claim] = {}
     for claim in claims:
@@ -136,8 +169,8 @@ def self_contradictions(
                 differences = _differences(
                     sentences[later].text,
                     sentences[earlier].text,
-                    document.published,
-                    document.published,
+                    published[document.id],
+                    published[document.id],
                 )
                 if differences:
                     verdicts.append(
@@ -159,12 +192,84 @@ def self_contradictions(
     return verdicts
 
 
+def headline_contradictions(
+    claims: list[Claim],
+    story: Story,
+    alignment: StoryAlignment,
+    published: dict[str, dt.date | None] | None = None,
+) -> list[Verdict]:
+    """Verdicts for headlines that their own body contradicts.
+
+    The headline has no span in the text, so the verdict sits on the body
+    sentence that reports the same thing, with that sentence as evidence and
+    the headline quoted in the explanation. A Title Case headline is first
+    given the casing the story's texts use, so that "Meets With" is read as
+    words and not as a name.
+    """
+    if published is None:
+        published = publication_dates(story)
+    by_sentence: dict[tuple[str, int], Claim] = {}
+    for claim in claims:
+        index = alignment.sentence_at(claim.source_id, claim.span.start, claim.span.end)
+        if index is not None:
+            by_sentence.setdefault((claim.source_id, index), claim)
+    references = [document.text for document in story.documents]
+    verdicts = []
+    for document in story.documents:
+        title = recase(document.title.strip(), references)
+        title_words = set(content_words(title))
+        if len(title_words) < 3:
+            continue
+        scored = []
+        for index, sentence in enumerate(alignment.sentences[document.id]):
+            if (document.id, index) not in by_sentence:
+                continue
+            overlap = len(title_words & set(content_words(sentence.text))) / len(title_words)
+            if overlap >= HEADLINE_OVERLAP:
+                scored.append((-overlap, index))
+        found: tuple[int, tuple[Difference, ...]] | None = None
+        for _, index in sorted(scored)[:CANDIDATES]:
+            sentence = alignment.sentences[document.id][index]
+            differences = _differences(
+                title, sentence.text, published[document.id], published[document.id]
+            )
+            if not differences:
+                found = None
+                break
+            if found is None:
+                found = (index, differences)
+        if found is None:
+            continue
+        index, differences = found
+        sentence = alignment.sentences[document.id][index]
+        verdicts.append(
+            Verdict(
+                claim_id=by_sentence[(document.id, index)].id,
+                source_id=document.id,
+                against_source_id=document.id,
+                stance=Stance.CONTRADICTS,
+                disagreement=differences[0].kind,
+                evidence=sentence.text,
+                evidence_span=sentence.span,
+                explanation=f"the headline '{document.title.strip()}' contradicts the body: "
+                + "; ".join(difference.explanation for difference in differences),
+                confidence=round(differences[0].confidence * 0.9, 3),
+                checker=NAME,
+            )
+        )
+    return verdicts
+
+
 @hookimpl(trylast=True)
 def veracity_cross_check(story: Story, claims: list[Claim], context: StageContext) -> list[Verdict]:
     """Judge every claim against every other source by sentence alignment and comparison."""
     if context.uses_llm:
         return []
     alignment = context.alignment(story)
-    verdicts = [verdict for claim in claims for verdict in check_claim(claim, story, alignment)]
-    verdicts.extend(self_contradictions(claims, story, alignment))
+    published = publication_dates(story)
+    verdicts = [
+        verdict for claim in claims for verdict in check_claim(claim, story, alignment, published)
+    ]
+    verdicts.extend(self_contradictions(claims, story, alignment, published))
+    verdicts.extend(headline_contradictions(claims, story, alignment, published))
     return verdicts

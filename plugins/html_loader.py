@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import trafilatura
+
 from veracity import hookimpl
 from veracity.boilerplate import clean_text
 from veracity.context import StageContext

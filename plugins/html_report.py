@@ -18,6 +18,7 @@ from itertools import pairwise
 from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel
+
 from veracity import hookimpl
 from veracity.models import Disagreement, RunReport, Stance, StoryReport, Verdict
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from veracity import hookimpl
 from veracity.context import StageContext
 from veracity.errors import InputError

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import SEEDS
 
 from veracity.cli import main
 from veracity.output import INDEX_NAME, file_stem
-from support import SEEDS
 
 DAM = "The dam on the Kora river opened on Tuesday after three years of delays, officials said."
 DAM_COPY = "The dam on the Kora river opened on Tuesday, three years late, officials said."
@@ -195,3 +195,39 @@ def test_ctrl_c_keeps_the_finished_stories(tmp_path: Path) -> None:
     assert "interrupted" in stderr
     for entry in index_lines(out):
         assert (out / f"{file_stem(str(entry['story_id']))}.json").exists()
+
+
+def test_sigterm_stops_gracefully_and_keeps_finished_stories(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 50)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "veracity",
+        "run",
+        str(batch),
+        "--out",
+        str(out),
+        "--story-concurrency",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "VERACITY_LOAD_PLUGINS": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while (
+        process.poll() is None
+        and time.monotonic() < deadline
+        and not ((out / INDEX_NAME).exists() and len(index_lines(out)) >= 3)
+    ):
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert all(
+        (out / f"{file_stem(str(entry['story_id']))}.json").exists() for entry in index_lines(out)
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support import SEEDS, WriteFiles
+
 from veracity import RunReport
 from veracity.cli import main
 

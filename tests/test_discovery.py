@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from support import WriteFiles
+
 from veracity import InputError
 from veracity.discovery import discover
 

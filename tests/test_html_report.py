@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import SEEDS
 
 from veracity import Document, Pipeline, RunReport, Settings, check
 from veracity.plugins.html_report import render_html
-from support import SEEDS
 
 HOSTILE = (
     'The dam opened on Tuesday. <script>window.__pwned = true; alert("x")</script> '

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import SPUN, WIRE, WriteFiles
+
 from veracity import InputError, Pipeline
 
 ARTICLE_HTML = """<!doctype html><html><head><title>Dam opens after delays | Daily Example</title>

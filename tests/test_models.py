@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+
 from veracity import Claim, Disagreement, Document, Span, Stance, Story, Verdict
 from veracity.models import json_schema
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from support import DIGEST, SPUN, WIRE, WriteFiles
+
 from veracity import Document, InputError, Pipeline, Stance, Story, StoryReport, check
 
 

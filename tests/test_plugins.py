@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from veracity import Claim, ClaimKind, Document, Pipeline, Settings, Span, Story, hookimpl
 from veracity.context import StageContext
 from veracity.plugin_manager import DEFAULT_PLUGINS, build_plugin_manager

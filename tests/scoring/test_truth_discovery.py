@@ -7,6 +7,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from veracity.models import ClaimStatus, Disagreement, Stance, Verdict
 from veracity.truth_discovery import (
     DEFAULT_PARAMS,

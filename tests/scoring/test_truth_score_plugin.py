@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 import pluggy
+
 from veracity import hookspecs
 from veracity.context import StageContext
 from veracity.models import Scoring, Stance, Verdict

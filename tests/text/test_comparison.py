@@ -465,3 +465,71 @@ def test_fast_enough_for_thousands_of_pairs() -> None:
         compare_sentences(f"{a} {index}", b, a_published=PUBLISHED)
     per_pair = (time.perf_counter() - start) / 200
     assert per_pair < 0.01  # generous for slow CI machines; typically about 1 ms
+
+
+# --- found by the perturbation benchmark ------------------------------------------------------
+
+
+def test_denied_against_confirmed_is_a_flip() -> None:
+    assert kinds(
+        "The agency said no deaths had been confirmed, but two people were missing.",
+        "The agency said no deaths had been denied, but two people were missing.",
+    ) == [Disagreement.NEGATION]
+
+
+def test_refused_against_agreed_is_one_flip_not_two() -> None:
+    assert kinds(
+        "The three presidents agreed to continue consultation on Syria.",
+        "The three presidents refused to continue consultation on Syria.",
+    ) == [Disagreement.NEGATION]
+
+
+def test_failing_as_an_opener_negates_nothing() -> None:
+    assert kinds("Failing this, the club will sell him.", "The club will sell him.") == []
+
+
+def test_a_place_swapped_after_a_preposition_of_place_is_an_entity_change() -> None:
+    assert kinds(
+        "Scientists in Vigo had called for a 25 percent cut.",
+        "Scientists in Africa had called for a 25 percent cut.",
+    ) == [Disagreement.ENTITY]
+
+
+def test_a_country_for_its_leader_is_still_a_manner_of_speaking() -> None:
+    assert (
+        kinds(
+            "Moscow said it would not attend the talks.",
+            "Putin said it would not attend the talks.",
+        )
+        == []
+    )
+
+
+def test_an_organisation_replaced_by_another_is_an_entity_change() -> None:
+    assert kinds(
+        "The European Union must still approve the pact.",
+        "The Harbour Press Agency must still approve the pact.",
+    ) == [Disagreement.ENTITY]
+
+
+def test_a_misspelt_speaker_is_an_entity_change() -> None:
+    assert kinds(
+        '"We will not accept it," Ortega said.', '"We will not accept it," Ortuga said.'
+    ) == [Disagreement.ENTITY]
+
+
+def test_a_word_dropped_from_the_end_of_a_quoted_fragment_is_an_altered_quote() -> None:
+    assert kinds(
+        "He said Russia “maintained its independence” from the United States.",
+        "He said Russia “maintained its” from the United States.",
+    ) == [Disagreement.QUOTE]
+
+
+def test_a_quoted_fragment_cut_short_where_the_sentence_ends_is_no_change() -> None:
+    assert (
+        kinds(
+            "He said Russia “maintained its independence” from the United States.",
+            "He said Russia “maintained its independence”.",
+        )
+        == []
+    )

@@ -7,7 +7,14 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veracity.dates import DateMention, dates_conflict, find_dates, same_date
+from veracity.dates import (
+    DateMention,
+    dateline_date,
+    dates_conflict,
+    find_dateline,
+    find_dates,
+    same_date,
+)
 
 PUBLISHED = dt.date(2022, 7, 19)  # a Tuesday
 
@@ -117,3 +124,33 @@ def test_day_far_after_publication_is_from_the_year_before() -> None:
 def test_spans_index_the_input_exactly(text: str, published: dt.date) -> None:
     for mention in find_dates(text, published):
         assert text[mention.span.start : mention.span.end] == mention.text
+
+
+def test_a_wire_dateline_is_found_near_the_top() -> None:
+    text = "Putin meets Khamenei\n\nLONDON/DUBAI, July 19 (Reuters) – Russian President Putin"
+    dateline = find_dateline(text)
+    assert dateline is not None
+    assert (dateline.place, dateline.month, dateline.day, dateline.year) == (
+        "LONDON/DUBAI",
+        7,
+        19,
+        None,
+    )
+    assert dateline.span.of(text) == "LONDON/DUBAI, July 19 (Reuters) –"
+
+
+def test_a_dateline_without_year_takes_the_year_of_the_other_sources() -> None:
+    text = "LONDON, July 19 (Reuters) - Talks began."
+    assert dateline_date(text, [dt.date(2022, 7, 20)]) == dt.date(2022, 7, 19)
+
+
+def test_a_dateline_without_year_and_no_reference_gives_no_date() -> None:
+    assert dateline_date("LONDON, July 19 (Reuters) - Talks began.") is None
+
+
+def test_a_dateline_with_its_year_needs_no_reference() -> None:
+    assert dateline_date("WASHINGTON, Feb. 24, 2022 (AP) - Talks began.") == dt.date(2022, 2, 24)
+
+
+def test_a_capitalized_sentence_is_no_dateline() -> None:
+    assert find_dateline("In Tehran, July 19 (a Tuesday) - talks began.") is None

@@ -11,6 +11,9 @@ from veracity.names import (
     match_names,
     name_relation,
     normalize_name,
+    recase,
+    soundex,
+    sounds_alike,
 )
 
 
@@ -115,3 +118,44 @@ def test_match_names_reports_the_misspelling() -> None:
 def test_spans_index_the_input_exactly(text: str) -> None:
     for name in find_names(text):
         assert name.span.of(text) == name.text
+
+
+def test_recase_gives_a_lowercased_summary_the_article_casing() -> None:
+    article = "Kevin Sinfield made his debut for Leeds. The Rhinos beat Warrington."
+    assert recase("kevin sinfield beat leeds .", [article]) == "Kevin Sinfield beat Leeds ."
+
+
+def test_recase_reads_a_title_case_headline_as_words() -> None:
+    body = "Putin met with Khamenei in Iran and with Erdogan of Turkey on Tuesday."
+    assert recase("Putin Meets With Khamenei Of Iran", [body, "Putin meets the press."]) == (
+        "Putin meets with Khamenei of Iran"
+    )
+
+
+def test_recase_keeps_a_lone_particle_the_references_only_hyphenate() -> None:
+    assert recase("Ayatollah Al Khamenei", ["backers of Bashar al-Assad said"]) == (
+        "Ayatollah Al Khamenei"
+    )
+
+
+def test_soundex_codes_follow_the_standard() -> None:
+    assert [soundex(word) for word in ("Robert", "Rupert", "Tymczak", "Pfister")] == [
+        "R163",
+        "R163",
+        "T522",
+        "P236",
+    ]
+
+
+def test_a_sound_alike_name_is_spotted() -> None:
+    assert sounds_alike("Rice", "Raisi")
+
+
+def test_places_and_different_initials_never_sound_alike() -> None:
+    assert not sounds_alike("Iran", "Iraq")
+    assert not sounds_alike("Laisi", "Raisi")
+
+
+def test_a_name_followed_by_said_and_a_full_stop_is_certain() -> None:
+    (name,) = find_names('"We will not accept it," Ortega said.')
+    assert name.certain

@@ -164,3 +164,15 @@ def test_number_like_soup_never_crashes(text: str) -> None:
     for language in (None, "en", "de", "fr", "ru"):
         for quantity in find_quantities(text, language):
             assert quantity.span.of(text) == quantity.text
+
+
+def test_the_same_hedge_on_two_different_figures_is_a_conflict() -> None:
+    assert quantities_conflict(only("more than 20 aftershocks"), only("more than 32 aftershocks"))
+
+
+def test_the_same_hedge_on_the_same_figure_agrees() -> None:
+    assert same_quantity(only("about 2,300 residents"), only("about 2300 residents"))
+
+
+def test_different_hedges_still_widen_the_tolerance() -> None:
+    assert same_quantity(only("more than 20 aftershocks"), only("about 24 aftershocks"))

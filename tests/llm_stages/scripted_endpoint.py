@@ -1,0 +1,111 @@
+"""An OpenAI-compatible endpoint on 127.0.0.1 that answers with hand-written answers.
+
+It stands in for a good model when the cassettes of ``test_llm_stages`` are
+recorded: it reads which stage and which source a request is about from the
+prompt and answers with the matching entry of ``seed_answers``. Every
+response carries ``x-veracity-cassette: hand-written`` so a recording of it
+cannot pass for a model's output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import seed_answers
+
+MODEL = "handwritten-answers"
+_SOURCE_IN_EXTRACTION = re.compile(r"\(source id ([^)]+)\)")
+_SOURCE_IN_CHECK = re.compile(r"Claims of source (\S+):")
+
+
+def answer_for(messages: list[dict[str, str]]) -> Any:
+    """The hand-written answer to a chat request, chosen from its prompt."""
+    system, user = messages[0]["content"], messages[1]["content"]
+    repair = len(messages) > 2
+    if system.startswith("You extract the checkable claims"):
+        match = _SOURCE_IN_EXTRACTION.search(user)
+        source = match.group(1) if match else ""
+        if source == seed_answers.SPUN and not repair:
+            return seed_answers.INVALID_FIRST_EXTRACTION
+        return {"claims": seed_answers.EXTRACTIONS.get(source, [])}
+    if system.startswith("You check claims"):
+        match = _SOURCE_IN_CHECK.search(user)
+        source = match.group(1) if match else ""
+        return {"judgements": seed_answers.CROSS_CHECKS.get(source, [])}
+    if "summary" in system:
+        return seed_answers.SUMMARY
+    return {"error": "the scripted endpoint has no answer for this prompt"}
+
+
+def completion(body: dict[str, Any]) -> dict[str, Any]:
+    """A chat completion in OpenAI's wire format, with a deterministic id."""
+    content = json.dumps(answer_for(body["messages"]), ensure_ascii=False)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    prompt_tokens = sum(len(message["content"]) for message in body["messages"]) // 4
+    return {
+        "id": f"chatcmpl-handwritten-{digest}",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", MODEL),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(content) // 4,
+            "total_tokens": prompt_tokens + len(content) // 4,
+        },
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def _send(self, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header(
+            "x-veracity-cassette",
+            "hand-written answers served by tests/llm_stages/scripted_endpoint.py",
+        )
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._send({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", "0"))
+        self._send(completion(json.loads(self.rfile.read(length))))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class ScriptedEndpoint:
+    """The endpoint, running in a thread for as long as the ``with`` block."""
+
+    def __init__(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> ScriptedEndpoint:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
