@@ -67,10 +67,49 @@ def completion(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class FaultPlan:
+    """Which requests fail, decided by a hash of the request body, so the same requests
+    fail whatever order concurrent calls arrive in. Each chosen body fails once: its
+    retry (or re-ask) gets through, so the counts a client reports can be checked
+    exactly against the counts here."""
+
+    def __init__(self, rate_429: float, rate_5xx: float, rate_malformed: float) -> None:
+        self.rate_429 = rate_429
+        self.rate_5xx = rate_5xx
+        self.rate_malformed = rate_malformed
+        self.seen: set[str] = set()
+        self.injected = {"429": 0, "5xx": 0, "malformed": 0}
+        self.lock = threading.Lock()
+
+    def fault_for(self, raw_body: bytes) -> str | None:
+        """The fault to inject for this body, or None."""
+        digest = hashlib.sha256(raw_body).hexdigest()
+        draw = int(digest[:8], 16) / 0x1_0000_0000
+        with self.lock:
+            if digest in self.seen:
+                return None
+            self.seen.add(digest)
+            for fault, upper in (
+                ("429", self.rate_429),
+                ("5xx", self.rate_429 + self.rate_5xx),
+                ("malformed", self.rate_429 + self.rate_5xx + self.rate_malformed),
+            ):
+                if draw < upper:
+                    self.injected[fault] += 1
+                    return fault
+        return None
+
+
 class _Handler(BaseHTTPRequestHandler):
-    def _send(self, payload: dict[str, Any]) -> None:
+    server: _Server
+
+    def _send(
+        self, payload: dict[str, Any], status: int = 200, extra: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(payload).encode()
-        self.send_response(200)
+        self.send_response(status)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.send_header(
@@ -84,19 +123,47 @@ class _Handler(BaseHTTPRequestHandler):
         self._send({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", "0"))
-        self._send(completion(json.loads(self.rfile.read(length))))
+        raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+        with self.server.lock:
+            self.server.requests += 1
+        fault = self.server.faults.fault_for(raw) if self.server.faults else None
+        if fault == "429":
+            self._send({"error": {"message": "slow down"}}, 429, {"retry-after-ms": "5"})
+            return
+        if fault == "5xx":
+            self._send({"error": {"message": "upstream hiccup"}}, 503)
+            return
+        answer = completion(json.loads(raw))
+        if fault == "malformed":
+            answer["choices"][0]["message"]["content"] = '{"claims": [{"text": "cut off'
+        self._send(answer)
 
     def log_message(self, format: str, *args: Any) -> None:
         return
 
 
-class ScriptedEndpoint:
-    """The endpoint, running in a thread for as long as the ``with`` block."""
+class _Server(ThreadingHTTPServer):
+    def __init__(self, faults: FaultPlan | None) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.faults = faults
+        self.requests = 0
+        self.lock = threading.Lock()
 
-    def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+
+class ScriptedEndpoint:
+    """The endpoint, running in a thread for as long as the ``with`` block.
+
+    :param faults: inject 429s, 5xx and malformed JSON into chosen requests.
+    """
+
+    def __init__(self, faults: FaultPlan | None = None) -> None:
+        self._server = _Server(faults)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def requests(self) -> int:
+        """Chat requests received so far."""
+        return self._server.requests
 
     @property
     def url(self) -> str:
