@@ -879,3 +879,16 @@ def _without_overlaps(differences: list[Difference], preferred: set[int]) -> lis
 
 def _overlap(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+@lru_cache(maxsize=65536)
+def differences_by_confidence(
+    a_text: str, b_text: str, a_published: dt.date | None, b_published: dt.date | None
+) -> tuple[Difference, ...]:
+    """:func:`compare_sentences`, memoized and strongest first.
+
+    Copies of a story repeat sentences verbatim, so the same pair is compared
+    again and again across claims, sources and plugins.
+    """
+    found = compare_sentences(a_text, b_text, a_published=a_published, b_published=b_published)
+    return tuple(sorted(found, key=lambda difference: -difference.confidence))

@@ -16,11 +16,10 @@ weekdays resolve like theirs.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 from veracity import hookimpl
 from veracity.alignment import ALIGNED, AlignedSentence, StoryAlignment, content_words
-from veracity.comparison import Difference, compare_sentences
+from veracity.comparison import Difference, differences_by_confidence
 from veracity.context import StageContext
 from veracity.dates import dateline_date
 from veracity.models import Claim, Document, Stance, Story, Verdict
@@ -44,15 +43,6 @@ def publication_dates(story: Story) -> dict[str, dt.date | None]:
     }
 
 
-@lru_cache(maxsize=65536)
-def _differences(
-    a_text: str, b_text: str, a_published: dt.date | None, b_published: dt.date | None
-) -> tuple[Difference, ...]:
-    # Copies of a story repeat sentences verbatim, so the same pair comes up again and again.
-    found = compare_sentences(a_text, b_text, a_published=a_published, b_published=b_published)
-    return tuple(sorted(found, key=lambda difference: -difference.confidence))
-
-
 def _verdict_from_matches(
     claim: Claim,
     claim_sentence: str,
@@ -64,7 +54,7 @@ def _verdict_from_matches(
     contradiction: tuple[AlignedSentence, tuple[Difference, ...]] | None = None
     for match in matches:
         other_sentence = alignment.sentences[other.id][match.other_index]
-        differences = _differences(
+        differences = differences_by_confidence(
             claim_sentence, other_sentence.text, published[claim.source_id], published[other.id]
         )
         if not differences:
@@ -166,7 +156,7 @@ def self_contradictions(
             for earlier in range(later):
                 if matrix[later, earlier] < SELF_SIMILAR:
                     continue
-                differences = _differences(
+                differences = differences_by_confidence(
                     sentences[later].text,
                     sentences[earlier].text,
                     published[document.id],
@@ -230,7 +220,7 @@ def headline_contradictions(
         found: tuple[int, tuple[Difference, ...]] | None = None
         for _, index in sorted(scored)[:CANDIDATES]:
             sentence = alignment.sentences[document.id][index]
-            differences = _differences(
+            differences = differences_by_confidence(
                 title, sentence.text, published[document.id], published[document.id]
             )
             if not differences:

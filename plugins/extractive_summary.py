@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from veracity import hookimpl
 from veracity.alignment import ALIGNED, StoryAlignment
-from veracity.comparison import compare_sentences
+from veracity.comparison import differences_by_confidence
 from veracity.context import StageContext
 from veracity.models import Story, Summary, SummarySentence
 
@@ -94,11 +94,11 @@ def _consensus_version(
             1
             for other in versions
             if other != version
-            and compare_sentences(
+            and differences_by_confidence(
                 text,
                 alignment.sentences[other[0]][other[1]].text,
-                a_published=published[version[0]],
-                b_published=published[other[0]],
+                published[version[0]],
+                published[other[0]],
             )
         )
 

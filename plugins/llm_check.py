@@ -116,7 +116,8 @@ async def check_source(
     others = [document for document in story.documents if document.id != source_id]
     verdicts: list[Verdict] = []
     groups = pack([claim.text for claim in claims], context.settings.llm_input_budget // 3)
-    for number, group in enumerate(groups):
+    calls_made = 0
+    for group in groups:
         batch = [claims[index] for index in group]
         keyed = {f"c{position}": claim for position, claim in enumerate(batch, start=1)}
         blocks = []
@@ -131,8 +132,9 @@ async def check_source(
                 shown.add(other.id)
         judged: dict[tuple[str, str], Verdict] = {}
         if blocks:
-            if number:
+            if calls_made:
                 context.count_split()
+            calls_made += 1
             messages = prompt.render(
                 source_id=source_id,
                 claims=[{"key": key, "text": claim.text} for key, claim in keyed.items()],

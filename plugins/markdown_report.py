@@ -58,7 +58,12 @@ def render_story(report: StoryReport) -> str:
         lines += [
             f"- **{kind}**: `{verdict.source_id}` vs {against} (confidence {verdict.confidence:.2f})",
             f"  - `{verdict.source_id}`: “{_escape(claim.quote)}”",
-            f"  - {against}: “{_escape(verdict.evidence or '')}”",
+            f"  - {against}: "
+            + (
+                f"“{_escape(verdict.evidence)}”"
+                if verdict.evidence
+                else "*(no passage of its text: see the explanation)*"
+            ),
             f"  - {_escape(verdict.explanation)}",
         ]
     supported = sum(1 for verdict in report.verdicts if verdict.stance is Stance.SUPPORTS)
