@@ -356,6 +356,35 @@ class StoryReport(BaseModel):
         """The verdicts in which a source contradicts a claim."""
         return [verdict for verdict in self.verdicts if verdict.stance is Stance.CONTRADICTS]
 
+    def findings(self) -> list[Verdict]:
+        """The contradictions, each disagreement once.
+
+        When A's sentence contradicts B's and B's (the evidence) contradicts A's,
+        the matrix holds two verdicts for one disagreement; a reader needs one.
+        """
+        claims = {claim.id: claim for claim in self.claims}
+        seen: set[frozenset[tuple[str, int, int]]] = set()
+        distinct = []
+        for verdict in self.contradictions():
+            claim = claims.get(verdict.claim_id)
+            if claim is None or verdict.evidence_span is None:
+                distinct.append(verdict)
+                continue
+            key = frozenset(
+                {
+                    (claim.source_id, claim.span.start, claim.span.end),
+                    (
+                        verdict.against_source_id,
+                        verdict.evidence_span.start,
+                        verdict.evidence_span.end,
+                    ),
+                }
+            )
+            if key not in seen:
+                seen.add(key)
+                distinct.append(verdict)
+        return distinct
+
     def claim(self, claim_id: str) -> Claim:
         """The claim with this id; ``KeyError`` if there is none."""
         for claim in self.claims:

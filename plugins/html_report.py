@@ -20,7 +20,7 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from veracity import hookimpl
-from veracity.models import Disagreement, RunReport, Stance, StoryReport, Verdict
+from veracity.models import Disagreement, RunReport, StoryReport, Verdict
 
 KINDS = [kind.value for kind in Disagreement]
 
@@ -64,7 +64,7 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
     claims = {claim.id: claim for claim in report.claims}
     marks: dict[str, list[Mark]] = {source_id: [] for source_id in report.story.source_ids}
     findings: list[Finding] = []
-    contradictions: list[Verdict] = [v for v in report.verdicts if v.stance is Stance.CONTRADICTS]
+    contradictions: list[Verdict] = report.findings()
     for number, verdict in enumerate(contradictions, start=1):
         claim = claims[verdict.claim_id]
         kind = verdict.disagreement.value if verdict.disagreement else "other"

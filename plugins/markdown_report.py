@@ -42,7 +42,7 @@ def render_story(report: StoryReport) -> str:
             lines.append(
                 f"| {score.rank} | `{score.source_id}` | {score.score:.2f} | {_escape(score.reason)} |"
             )
-    contradictions = report.contradictions()
+    contradictions = report.findings()
     lines += ["", f"### Contradictions ({len(contradictions)})", ""]
     if not contradictions:
         lines.append("None found.")
@@ -70,7 +70,7 @@ def render_story(report: StoryReport) -> str:
     absent = sum(1 for verdict in report.verdicts if verdict.stance is Stance.ABSENT)
     lines += [
         "",
-        f"{len(report.claims)} claims; {supported} supporting, {len(contradictions)} contradicting "
+        f"{len(report.claims)} claims; {supported} supporting, {len(report.contradictions())} contradicting "
         f"and {absent} absent verdicts.",
     ]
     if report.warnings:

@@ -70,3 +70,51 @@ def test_story_refuses_two_documents_with_one_id() -> None:
 def test_published_schema_matches_the_models() -> None:
     written = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert written == json_schema(), "regenerate it: veracity schema > docs/run-report.schema.json"
+
+
+def test_findings_list_a_mirrored_disagreement_once() -> None:
+    from veracity import Story, StoryReport, Summary
+
+    story = Story(
+        id="s",
+        documents=[
+            Document(id="a", text="It cost 5 euros."),
+            Document(id="b", text="It cost 7 euros."),
+        ],
+    )
+    claim_a = Claim.make(
+        source_id="a",
+        text="It cost 5 euros.",
+        quote="It cost 5 euros.",
+        span=Span(start=0, end=16),
+        extractor="t",
+    )
+    claim_b = Claim.make(
+        source_id="b",
+        text="It cost 7 euros.",
+        quote="It cost 7 euros.",
+        span=Span(start=0, end=16),
+        extractor="t",
+    )
+
+    def against(claim: Claim, other: str) -> Verdict:
+        return Verdict(
+            claim_id=claim.id,
+            source_id=claim.source_id,
+            against_source_id=other,
+            stance=Stance.CONTRADICTS,
+            disagreement=Disagreement.NUMBER,
+            evidence="It cost 5 euros." if other == "a" else "It cost 7 euros.",
+            evidence_span=Span(start=0, end=16),
+            confidence=0.9,
+            checker="t",
+        )
+
+    report = StoryReport(
+        story=story,
+        summary=Summary(),
+        claims=[claim_a, claim_b],
+        verdicts=[against(claim_a, "b"), against(claim_b, "a")],
+    )
+    assert len(report.contradictions()) == 2
+    assert [verdict.source_id for verdict in report.findings()] == ["a"]

@@ -126,6 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("content-length", "0")))
         with self.server.lock:
             self.server.requests += 1
+            self.server.bodies.append(json.loads(raw))
         fault = self.server.faults.fault_for(raw) if self.server.faults else None
         if fault == "429":
             self._send({"error": {"message": "slow down"}}, 429, {"retry-after-ms": "5"})
@@ -147,6 +148,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.faults = faults
         self.requests = 0
+        self.bodies: list[dict[str, Any]] = []
         self.lock = threading.Lock()
 
 
@@ -164,6 +166,11 @@ class ScriptedEndpoint:
     def requests(self) -> int:
         """Chat requests received so far."""
         return self._server.requests
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies of the chat requests received so far."""
+        return self._server.bodies
 
     @property
     def url(self) -> str:
