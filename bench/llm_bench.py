@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim_endpoint import MODEL, SimConfig, SimEndpoint, SimStats
+from sim_endpoint import MODEL, SimConfig, SimEndpoint, SimProcess, SimStats
 
 from veracity import Document, Pipeline, Settings, Story, StoryFailure
 from veracity.llm import LLMClient, LLMSettings
@@ -88,10 +88,15 @@ def base_stories() -> list[dict[str, str]]:
     """The stories the bench builds from: {source name: text} each, wire report first."""
     bases: list[dict[str, str]] = []
     bases.append(
-        {path.stem: path.read_text(encoding="utf-8") for path in sorted((ROOT / "seeds").glob("*.txt"))}
+        {
+            path.stem: path.read_text(encoding="utf-8")
+            for path in sorted((ROOT / "seeds").glob("*.txt"))
+        }
     )
     for directory in sorted((ROOT / "bench" / "stories").iterdir()):
-        texts = {path.stem: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.txt"))}
+        texts = {
+            path.stem: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.txt"))
+        }
         # The wire report first: extra sources are syndicated copies of it.
         bases.append(dict(sorted(texts.items(), key=lambda item: item[0] != "wire")))
     bases.append(FIRE)
@@ -161,9 +166,14 @@ async def measure(
     config: SimConfig,
     story_concurrency: int | None = None,
     seed: int = 0,
+    in_process: bool = False,
 ) -> Measurement:
-    """Run one batch through the full LLM pipeline against a fresh simulator."""
-    with SimEndpoint(config) as endpoint:
+    """Run one batch through the full LLM pipeline against a fresh simulator.
+
+    :param in_process: serve the simulator from a thread of this process
+        rather than a process of its own (it then competes for the GIL).
+    """
+    with SimEndpoint(config) if in_process else SimProcess(config) as endpoint:
         client = LLMClient(
             LLMSettings(
                 base_url=endpoint.url, model=MODEL, cache_enabled=False, concurrency=concurrency
@@ -174,7 +184,9 @@ async def measure(
         failures = 0
         started = time.perf_counter()
         try:
-            async for result in pipeline.arun_stories(generate_stories(stories, sources, seed=seed)):
+            async for result in pipeline.arun_stories(
+                generate_stories(stories, sources, seed=seed)
+            ):
                 if isinstance(result, StoryFailure):
                     failures += 1
                     print(f"  failed: {result.story_id}: {result.error}", file=sys.stderr)
@@ -193,7 +205,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stories", type=int, default=50)
     parser.add_argument("--sources", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per answer")
-    parser.add_argument("--distribution", choices=("fixed", "uniform", "lognormal"), default="fixed")
+    parser.add_argument(
+        "--distribution", choices=("fixed", "uniform", "lognormal"), default="fixed"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="the client's limit")
     parser.add_argument(
         "--story-concurrency", type=int, help="stories in flight (default: the pipeline's choice)"
@@ -235,7 +249,9 @@ def main(argv: list[str] | None = None) -> None:
         )
     first = runs[0].stats
     per_story = args.stories
-    stages = ", ".join(f"{stage} {calls / per_story:.2f}" for stage, calls in sorted(first.by_stage.items()))
+    stages = ", ".join(
+        f"{stage} {calls / per_story:.2f}" for stage, calls in sorted(first.by_stage.items())
+    )
     print(f"calls per story: {first.answered / per_story:.2f} ({stages})")
     print(
         f"tokens per story: {first.prompt_tokens / per_story:.0f} prompt + "

@@ -33,14 +33,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import random
 import re
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 MODEL = "simulated"
 # Sentences of an article the claim answer quotes, at most; a real model finds 5-10.
@@ -80,7 +87,7 @@ def _overlap(first: set[str], second: set[str]) -> float:
 
 
 def _kind(sentence: str) -> str:
-    if any(mark in sentence for mark in "\"“”"):
+    if any(mark in sentence for mark in '"“”'):
         return "quote"
     return "number" if _NUMBER.search(sentence) else "fact"
 
@@ -283,7 +290,9 @@ class SimEndpoint:
 
     def start(self) -> SimEndpoint:
         """Start serving in a daemon thread; returns once the port is open."""
-        self._thread = threading.Thread(target=self._serve_in_thread, name="sim-endpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve_in_thread, name="sim-endpoint", daemon=True
+        )
         self._thread.start()
         self._ready.wait()
         return self
@@ -316,12 +325,17 @@ class SimEndpoint:
         finally:
             loop.close()
 
-    async def serve_forever(self) -> None:
-        """Serve on the current event loop until cancelled (the command-line mode)."""
+    async def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve on the current event loop until cancelled (the command-line mode).
+
+        :param on_ready: called with :attr:`url` once the port is open.
+        """
         self._server = await asyncio.start_server(
             self._connection, "127.0.0.1", self._port, backlog=1024
         )
         self._port = self._server.sockets[0].getsockname()[1]
+        if on_ready is not None:
+            on_ready(self.url)
         async with self._server:
             await self._server.serve_forever()
 
@@ -416,7 +430,11 @@ class SimEndpoint:
             messages = request.get("messages") or []
             stage, answer = answer_for(messages)
             if answer is None:
-                return 400, {"error": {"message": "the simulator has no answer for this prompt"}}, {}
+                return (
+                    400,
+                    {"error": {"message": "the simulator has no answer for this prompt"}},
+                    {},
+                )
             content = json.dumps(answer, ensure_ascii=False)
             prompt_tokens = estimate_tokens("".join(str(m.get("content", "")) for m in messages))
             completion_tokens = estimate_tokens(content)
@@ -510,12 +528,67 @@ async def _respond(
     await writer.drain()
 
 
+class SimProcess:
+    """The endpoint in a process of its own, as a real server would be.
+
+    A benchmark should not share its interpreter (and its GIL) with the server
+    it measures against. Counters come from ``GET /stats``.
+    """
+
+    def __init__(self, config: SimConfig | None = None) -> None:
+        self.config = config or SimConfig()
+        self.url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> SimProcess:
+        """Start the server process; returns once it listens."""
+        config = self.config
+        command = [sys.executable, str(Path(__file__).resolve()), "--port", "0"]
+        command += ["--latency", str(config.latency), "--distribution", config.distribution]
+        command += ["--spread", str(config.spread), "--seed", str(config.seed)]
+        command += ["--prompt-token-seconds", str(config.prompt_token_seconds)]
+        command += ["--completion-token-seconds", str(config.completion_token_seconds)]
+        command += ["--retry-after", str(config.retry_after)]
+        if config.max_concurrency is not None:
+            command += ["--max-concurrency", str(config.max_concurrency)]
+        if config.rate_limit is not None:
+            command += ["--rate-limit", str(config.rate_limit)]
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.startswith("simulated endpoint at "):
+            self.stop()
+            raise RuntimeError(f"the simulator did not start: {line!r}")
+        self.url = line.split()[3]
+        return self
+
+    def stats(self) -> SimStats:
+        """The server's counters."""
+        response = httpx.get(self.url.removesuffix("/v1") + "/stats", trust_env=False)
+        response.raise_for_status()
+        return SimStats(**response.json())
+
+    def stop(self) -> None:
+        """Stop the server process."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=5)
+
+    def __enter__(self) -> SimProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the simulator until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per answer")
-    parser.add_argument("--distribution", choices=("fixed", "uniform", "lognormal"), default="fixed")
+    parser.add_argument(
+        "--distribution", choices=("fixed", "uniform", "lognormal"), default="fixed"
+    )
     parser.add_argument("--spread", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--prompt-token-seconds", type=float, default=0.0)
@@ -536,11 +609,13 @@ def main(argv: list[str] | None = None) -> None:
         retry_after=args.retry_after,
     )
     endpoint = SimEndpoint(config, port=args.port)
-    print(f"simulated endpoint at {endpoint.url} (stats: GET /stats); Ctrl-C stops it")
-    try:
-        asyncio.run(endpoint.serve_forever())
-    except KeyboardInterrupt:
-        pass
+
+    def ready(url: str) -> None:
+        # SimProcess reads this line to learn the port.
+        print(f"simulated endpoint at {url} (stats: GET /stats); Ctrl-C stops it", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(endpoint.serve_forever(ready))
 
 
 if __name__ == "__main__":

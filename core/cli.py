@@ -24,11 +24,12 @@ from rich.table import Table
 
 from . import __version__
 from .endpoint import EndpointUnusable, open_llm
-from .errors import VeracityError
+from .errors import ConfigurationError, VeracityError
 from .models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
 from .output import BatchDirectory, story_fingerprint, write_atomically
 from .pipeline import Pipeline
 from .plugin_manager import build_plugin_manager
+from .plugin_options import PluginOption, collect_options, read_plugin_config, resolve_options
 from .progress import RunProgress
 from .settings import DEFAULT_MAX_FILE_BYTES, Settings
 
@@ -142,7 +143,70 @@ def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
     return out.is_dir() or out.suffix.lower().lstrip(".") not in {*formats, "markdown"}
 
 
-@main.command()
+_PLUGIN_PARAMS = "veracity.plugin_params"
+_PLUGIN_WARNINGS = "veracity.plugin_option_warnings"
+_CLICK_TYPES: dict[str, click.ParamType[Any]] = {
+    "str": click.STRING,
+    "int": click.INT,
+    "float": click.FLOAT,
+}
+
+
+class _PluginParam(click.Option):
+    """A ``veracity run`` option that a plugin declared (``veracity_register_options``)."""
+
+    def __init__(self, option: PluginOption) -> None:
+        identifier = "plugin_option__" + option.name.replace(".", "__")
+        help_text = f"{option.help} [plugin option {option.name}; default: {option.default}]"
+        if option.type == "bool":
+            no_flag = "--no-" + option.flag.removeprefix("--")
+            # --x/--no-x with no default: "not given" stays None, so a config file can decide.
+            super().__init__([f"{option.flag}/{no_flag}", identifier], default=None, help=help_text)
+        else:
+            super().__init__(
+                [option.flag, identifier],
+                type=_CLICK_TYPES[option.type],
+                default=None,
+                help=help_text,
+            )
+        self.plugin_option = option
+
+
+def _plugin_params(ctx: click.Context, command: click.Command) -> list[_PluginParam]:
+    """The options installed plugins declare, asked once per command line."""
+    cached: list[_PluginParam] | None = ctx.meta.get(_PLUGIN_PARAMS)
+    if cached is None:
+        declared = collect_options(build_plugin_manager())
+        warnings = list(declared.warnings)
+        taken = {flag for param in command.params for flag in [*param.opts, *param.secondary_opts]}
+        cached = []
+        for option in declared.options:
+            if option.flag in taken:
+                warnings.append(
+                    f"plugin option {option.name!r} would reuse veracity's {option.flag}; ignored"
+                )
+                continue
+            cached.append(_PluginParam(option))
+        ctx.meta[_PLUGIN_PARAMS] = cached
+        ctx.meta[_PLUGIN_WARNINGS] = warnings
+    return cached
+
+
+class _RunCommand(click.Command):
+    """``veracity run`` with the options of the installed plugins added to its own.
+
+    Plugins are loaded when the command line is parsed (or ``--help`` shown),
+    because their options must be known before the arguments can be read.
+    """
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        """veracity's options, then the plugins', then ``--help``."""
+        params = super().get_params(ctx)
+        own = len(self.params)
+        return [*params[:own], *_plugin_params(ctx, self), *params[own:]]
+
+
+@main.command(cls=_RunCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
     "--out",
@@ -187,9 +251,7 @@ def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
 @click.option(
     "--story-concurrency",
     type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Stories processed at once.",
+    help="Stories processed at once (default: 4 offline, --concurrency with an LLM endpoint).",
 )
 @click.option(
     "--stage-timeout",
@@ -226,7 +288,8 @@ def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
     "--config",
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML file of LLM settings (the API key only from here or the environment).",
+    help="TOML file of LLM settings ([llm]; the API key only from here or the environment) "
+    "and plugin settings ([plugins.NAME]).",
 )
 @click.option(
     "--local-model",
@@ -282,9 +345,20 @@ def run(
     """Check the stories in PATHS: article files of one story, a story directory, a
     directory of story directories, or .jsonl files with a 'story' field ('-' reads
     JSONL from standard input)."""
+    ctx = click.get_current_context()
+    plugin_params = _plugin_params(ctx, ctx.command)
+    given = {param.plugin_option.name: options.pop(str(param.name)) for param in plugin_params}
+    for warning in ctx.meta[_PLUGIN_WARNINGS]:
+        console.print(f"[yellow]warning[/] {warning}")
     try:
-        settings = Settings(**{key: value for key, value in options.items() if value is not None})
-    except ValueError as error:
+        plugin_options = resolve_options(
+            [param.plugin_option for param in plugin_params], given, read_plugin_config(config_file)
+        )
+        settings = Settings(
+            plugin_options=plugin_options,
+            **{key: value for key, value in options.items() if value is not None},
+        )
+    except (ValueError, ConfigurationError) as error:
         raise click.UsageError(str(error)) from None
     if local_model is not None:
         # The embedded server's context is 4096 tokens, and a local tokenizer counts more
@@ -539,23 +613,37 @@ def _known_formats(pipeline: Pipeline) -> list[str]:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def plugins(as_json: bool) -> None:
-    """List the registered plugins and the hooks each implements."""
+    """List the registered plugins, the hooks each implements and the options each adds."""
     manager = build_plugin_manager()
-    for warning in manager.load_warnings:
+    declared = collect_options(manager)
+    for warning in [*manager.load_warnings, *declared.warnings]:
         console.print(f"[yellow]warning[/] {warning}")
     infos = manager.plugins()
     if as_json:
         click.echo(
             json.dumps(
-                [{"name": i.name, "hooks": list(i.hooks), "origin": i.origin} for i in infos],
+                [
+                    {
+                        "name": i.name,
+                        "hooks": list(i.hooks),
+                        "origin": i.origin,
+                        "options": [
+                            option.model_dump() for option in declared.by_plugin.get(i.name, [])
+                        ],
+                    }
+                    for i in infos
+                ],
                 indent=2,
             )
         )
         return
-    table = Table("plugin", "origin", "hooks")
+    table = Table("plugin", "origin", "hooks", "options")
     for info in infos:
         table.add_row(
-            info.name, info.origin, ", ".join(hook.removeprefix("veracity_") for hook in info.hooks)
+            info.name,
+            info.origin,
+            ", ".join(hook.removeprefix("veracity_") for hook in info.hooks),
+            ", ".join(option.flag for option in declared.by_plugin.get(info.name, [])),
         )
     Console(highlight=False).print(table)
 

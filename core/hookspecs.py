@@ -19,6 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     from .context import StageContext
     from .models import Claim, Document, RunReport, Scoring, Story, Summary, Verdict
+    from .plugin_options import PluginOption
 
 hookspec = pluggy.HookspecMarker("veracity")
 hookimpl = pluggy.HookimplMarker("veracity")
@@ -121,6 +122,23 @@ def veracity_report_formats() -> list[str]:
     Merged. Used to validate ``--format`` and to list formats in ``--help``.
 
     :return: format names, such as ``["md"]``.
+    """
+
+
+@hookspec
+def veracity_register_options() -> list[PluginOption]:
+    """Declare the options your plugin reads: ``veracity run`` flags and config-file keys.
+
+    Merged: the options of every plugin are pooled, asked in plugin-name order;
+    a name declared twice keeps the first plugin's and warns. Each
+    :class:`veracity.plugin_options.PluginOption` named ``<plugin>.<key>``
+    becomes the flag ``--<plugin>-<key>`` of ``veracity run`` and the key
+    ``<key>`` of the config file's ``[plugins.<plugin>]`` table. The value
+    chosen (command line, else config file, else the default) reaches every
+    hook as ``context.settings.plugin_options["<plugin>.<key>"]``.
+
+    :return: the options, such as ``[PluginOption(name="units.tolerance",
+        type="float", default=0.05, help="...")]``.
     """
 
 

@@ -66,6 +66,9 @@ class DocumentMeta(BaseModel):
         default_factory=list, description="Removed page furniture: cookie banners, sign-ups..."
     )
     encoding_warnings: list[str] = Field(default_factory=list)
+    duplicates: list[str] = Field(
+        default_factory=list, description="Ids of documents with the same text, merged into this one."
+    )
 
 
 class Document(BaseModel):

@@ -9,9 +9,18 @@ story's report, and the next plugin (or the next story) goes on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +34,7 @@ from .models import (
     Claim,
     ClaimStatus,
     Document,
+    LLMUsage,
     RunInfo,
     RunReport,
     Scoring,
@@ -39,6 +49,8 @@ from .progress import StageEvent
 from .settings import Settings
 
 T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
 # The endpoint itself failed: the story cannot be finished now, and a re-run should retry it
 # rather than keep a report with the LLM stages missing.
 ENDPOINT_FAILURES: tuple[type[Exception], ...] = (
@@ -47,6 +59,8 @@ ENDPOINT_FAILURES: tuple[type[Exception], ...] = (
     DeadlineExceeded,
 )
 StoryOrFailure = Story | StoryFailure
+# Stories the offline engine runs at once (and the least an LLM run does).
+OFFLINE_STORY_CONCURRENCY = 4
 
 
 def _type_name(expected: Any) -> str:
@@ -226,44 +240,62 @@ class Pipeline:
     # -- one story -------------------------------------------------------------------------
 
     async def arun_story(self, story: Story) -> StoryReport:
-        """Run every stage over one story."""
+        """Run every stage over one story.
+
+        The summary and the claim extractions do not depend on each other, so
+        they run at the same time: with an LLM engine a story's first round of
+        calls is one round, not two. The summarizers get a context of their own
+        so that each stage's warnings keep their stage; the report lists them in
+        stage order, as if the stages had run one after the other.
+        """
         context = self.context(story.id)
-        timings: dict[str, float] = {}
+        for document in story.documents:
+            for duplicate in document.meta.duplicates:
+                context.warn(f"{duplicate} has the same text as {document.id}; merged into it")
+        # Keys in stage order whichever of the first two stages finishes first.
+        timings: dict[str, float] = dict.fromkeys(("summarize", "extract_claims"), 0.0)
+        summary_context = _fork(context, "summarize")
 
-        self._enter(context, "summarize")
-        started = time.perf_counter()
-        chosen = await self._first_result(
-            "veracity_summarize",
-            Summary,
-            context,
-            self.settings.summarizer,
-            story=story,
-            context=context,
-        )
-        summary = _checked_summary(chosen[1], story, context) if chosen else Summary()
-        if chosen is None:
-            context.warn("no summarizer produced a summary")
-        timings["summarize"] = time.perf_counter() - started
-
-        self._enter(context, "extract_claims")
-        started = time.perf_counter()
-        per_document = await asyncio.gather(
-            *(
-                self._merged(
-                    "veracity_extract_claims",
-                    Claim,
-                    context,
-                    document=document,
-                    story=story,
-                    context=context,
-                )
-                for document in story.documents
+        async def summarize() -> Summary:
+            self._enter(summary_context, "summarize")
+            started = time.perf_counter()
+            chosen = await self._first_result(
+                "veracity_summarize",
+                Summary,
+                summary_context,
+                self.settings.summarizer,
+                story=story,
+                context=summary_context,
             )
-        )
+            if chosen is None:
+                summary_context.warn("no summarizer produced a summary")
+            timings["summarize"] = time.perf_counter() - started
+            return _checked_summary(chosen[1], story, summary_context) if chosen else Summary()
+
+        async def extract() -> list[list[Claim]]:
+            self._enter(context, "extract_claims")
+            started = time.perf_counter()
+            per_document = await asyncio.gather(
+                *(
+                    self._merged(
+                        "veracity_extract_claims",
+                        Claim,
+                        context,
+                        document=document,
+                        story=story,
+                        context=context,
+                    )
+                    for document in story.documents
+                )
+            )
+            timings["extract_claims"] = time.perf_counter() - started
+            return per_document
+
+        summary, per_document = await _both(summarize(), extract())
+        _join(context, summary_context)
         claims = _checked_claims(
             [claim for found in per_document for claim in found], story, context
         )
-        timings["extract_claims"] = time.perf_counter() - started
 
         self._enter(context, "cross_check")
         started = time.perf_counter()
@@ -315,8 +347,13 @@ class Pipeline:
     async def arun_stories(
         self, stories: Iterable[StoryOrFailure]
     ) -> AsyncGenerator[StoryReport | StoryFailure, None]:
-        """Run stories concurrently (``story_concurrency`` at a time), yielding each as it finishes."""
-        limit = asyncio.Semaphore(self.settings.story_concurrency)
+        """Run stories concurrently (:attr:`story_concurrency` at a time), yielding each as it finishes.
+
+        Stories are read from ``stories`` only as fast as they are run (a few ahead),
+        so an iterator over a large batch is never held in memory whole.
+        """
+        in_flight = self.story_concurrency
+        limit = asyncio.Semaphore(in_flight)
         pending: set[asyncio.Task[StoryReport | StoryFailure]] = set()
 
         async def one(item: StoryOrFailure) -> StoryReport | StoryFailure:
@@ -333,7 +370,7 @@ class Pipeline:
         try:
             for item in stories:
                 pending.add(asyncio.ensure_future(one(item)))
-                if len(pending) >= self.settings.story_concurrency * 2:
+                if len(pending) >= in_flight * 2:
                     done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                     for task in sorted(done, key=_task_order):
                         yield task.result()
@@ -347,6 +384,25 @@ class Pipeline:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+
+    @property
+    def story_concurrency(self) -> int:
+        """How many stories run at once: ``settings.story_concurrency`` when set.
+
+        Otherwise, with an LLM engine, as many as the client has request slots
+        (at least :data:`OFFLINE_STORY_CONCURRENCY`): a story has one to a few
+        calls waiting at any time, and between its rounds none, so fewer stories
+        than slots would leave the endpoint idle. The client's limit stays the one
+        limit on requests; its queue is first come, first served, so the stories
+        in flight all progress. The offline engine is CPU-bound on one event loop,
+        where more stories in flight only hold more memory.
+        """
+        if self.settings.story_concurrency is not None:
+            return self.settings.story_concurrency
+        slots = getattr(getattr(self.llm, "settings", None), "concurrency", None)
+        if self.engine == "llm" and isinstance(slots, int):
+            return max(slots, OFFLINE_STORY_CONCURRENCY)
+        return OFFLINE_STORY_CONCURRENCY
 
     def run_info(self) -> RunInfo:
         """What this pipeline is configured with, for the report."""
@@ -395,6 +451,37 @@ def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:
         return executor.submit(asyncio.run, awaitable).result()
 
 
+async def _both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Await two awaitables at the same time; if either fails, cancel the other and raise."""
+    tasks = (asyncio.ensure_future(first), asyncio.ensure_future(second))
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        # Reached with one task failed, or with this story cancelled: stop what still runs,
+        # so that no LLM call goes on for a story nobody waits for.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    # The failure, not the cancellation it caused in the other task (the earlier stage's first).
+    for task in tasks:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
+    return tasks[0].result(), tasks[1].result()
+
+
+def _fork(context: StageContext, stage: str) -> StageContext:
+    """A context for a stage that runs alongside others: its own stage, warnings, usage and
+    dropped items, the same settings, client and alignment memo. Merge it back with :func:`_join`."""
+    return dataclasses.replace(context, stage=stage, warnings=[], usage=LLMUsage(), dropped=[])
+
+
+def _join(context: StageContext, fork: StageContext) -> None:
+    """Fold a stage that ran first (in stage order) back into the story's context."""
+    context.warnings[:0] = fork.warnings
+    context.dropped[:0] = fork.dropped
+    context.usage = fork.usage.add(context.usage)
+
+
 def _task_order(task: asyncio.Task[Any]) -> str:
     result = task.result()
     return result.story_id if isinstance(result, StoryFailure) else result.story.id
@@ -411,8 +498,14 @@ def _describe(plugin: str, hook: str, error: Exception) -> str:
 
 
 def make_story(story_id: str, documents: list[Document]) -> Story:
-    """A story from loaded documents: empty documents and duplicate ids are input errors."""
+    """A story from loaded documents.
+
+    A document with no text left is an input error. A document whose text is the
+    same as an earlier one's (the same file saved twice) is merged into it, and the
+    earlier one lists it in ``meta.duplicates``; a repeated id gets a suffix.
+    """
     kept: list[Document] = []
+    by_text: dict[str, Document] = {}
     seen: dict[str, int] = {}
     for document in documents:
         if not document.text.strip():
@@ -420,11 +513,16 @@ def make_story(story_id: str, documents: list[Document]) -> Story:
                 f"{document.meta.path or document.id}: no story text left after removing page "
                 "furniture; check that the file holds the article"
             )
+        fingerprint = " ".join(document.text.split()).casefold()
+        if fingerprint in by_text:
+            by_text[fingerprint].meta.duplicates.append(document.id)
+            continue
         if document.id in seen:
             seen[document.id] += 1
             document = document.model_copy(update={"id": f"{document.id}~{seen[document.id]}"})
         else:
             seen[document.id] = 1
+        by_text[fingerprint] = document
         kept.append(document)
     return Story(id=story_id, documents=kept)
 

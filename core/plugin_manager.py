@@ -155,6 +155,7 @@ def build_plugin_manager(
     *,
     load_entry_points: bool = True,
     disabled: Iterable[str] = (),
+    builtins: Iterable[str] | None = None,
 ) -> PluginManager:
     """The plugin manager for one run.
 
@@ -163,6 +164,11 @@ def build_plugin_manager(
         the ``veracity`` entry-point group (``VERACITY_LOAD_PLUGINS`` narrows
         them to a comma-separated allow-list).
     :param disabled: plugin names not to register (``--disable-plugin``).
+    :param builtins: short names of the built-in plugins to register (such as
+        ``("sentence_claims", "alignment_check")``); None registers all of
+        ``DEFAULT_PLUGINS``. Plugin tests use it to run a plugin with only the
+        built-ins it works with.
+    :raises ValueError: a name in ``builtins`` that is not a built-in plugin.
     """
     pm = pluggy.PluginManager("veracity")
     pm.add_hookspecs(hookspecs)
@@ -170,9 +176,10 @@ def build_plugin_manager(
     blocked = set(disabled)
     for name in blocked:
         pm.set_blocked(name)
+    chosen = _chosen_builtins(builtins)
     for module_name in DEFAULT_PLUGINS:
         short_name = module_name.removeprefix(BUILTIN_PREFIX)
-        if short_name in blocked:
+        if short_name in blocked or short_name not in chosen:
             continue
         module: ModuleType = importlib.import_module(module_name)
         manager.register(module, short_name, origin="builtin")
@@ -182,6 +189,24 @@ def build_plugin_manager(
         if _default_name(plugin) not in blocked:
             manager.register(plugin, origin="api")
     return manager
+
+
+def builtin_names() -> list[str]:
+    """The short names of the built-in plugins, in registration order."""
+    return [module_name.removeprefix(BUILTIN_PREFIX) for module_name in DEFAULT_PLUGINS]
+
+
+def _chosen_builtins(builtins: Iterable[str] | None) -> set[str]:
+    known = builtin_names()
+    if builtins is None:
+        return set(known)
+    chosen = set(builtins)
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise ValueError(
+            f"no built-in plugin named {', '.join(map(repr, unknown))}; choose from {', '.join(known)}"
+        )
+    return chosen
 
 
 def _load_entry_points(manager: PluginManager, blocked: set[str]) -> None:

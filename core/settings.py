@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -23,10 +24,20 @@ class Settings(BaseModel):
         default=None, description="Name of the scoring plugin to use; default: first that answers."
     )
     disabled_plugins: list[str] = Field(default_factory=list)
+    plugin_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Values of the options plugins declare (veracity_register_options), by "
+        "dotted name such as 'units.tolerance'; a plugin falls back to its own default.",
+    )
     summary_sentences: int = Field(
         default=6, ge=1, description="Sentences in an extractive summary."
     )
-    story_concurrency: int = Field(default=4, ge=1, description="Stories processed at once.")
+    story_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="Stories processed at once; default: 4 offline, the LLM concurrency with an "
+        "endpoint (enough stories to keep every request slot busy).",
+    )
     stage_timeout: float | None = Field(
         default=None, gt=0, description="Seconds one plugin may spend on one stage of one story."
     )

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from support import SEEDS
+
 from veracity import RunReport
 from veracity.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent / "llm_stages"))
 
-from scripted_endpoint import MODEL, FaultPlan, ScriptedEndpoint  # noqa: E402
+from scripted_endpoint import MODEL, FaultPlan, ScriptedEndpoint
 
 STORIES = 6
 

@@ -8,10 +8,13 @@ hold whatever the model says.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from veracity import Document, Pipeline, Settings, Stance, Story, StoryReport
+from veracity import Document, Pipeline, RunReport, Settings, Stance, Story, StoryReport
+from veracity.cli import main
 from veracity.llm import LLMClient, LocalServer
 
 STORY = Story(
@@ -89,3 +92,32 @@ def test_the_call_budget_holds(report: StoryReport) -> None:
     sources = len(STORY.documents)
     usage = report.usage
     assert usage.calls <= 2 * sources + 1 + usage.repairs + usage.splits + usage.retries
+
+
+@pytest.mark.integration
+def test_local_model_flag_serves_a_gguf_for_the_whole_run(
+    smollm2_gguf: Path, tmp_path: Path
+) -> None:
+    story = tmp_path / "dam"
+    story.mkdir()
+    for document in STORY.documents:
+        (story / f"{document.id}.txt").write_text(document.text, encoding="utf-8")
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(story),
+            "--local-model",
+            str(smollm2_gguf),
+            "--no-cache",
+            "--out",
+            str(out),
+            "--llm-input-budget",
+            "300",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = RunReport.model_validate_json(out.read_text(encoding="utf-8"))
+    assert report.run.engine == "llm"
+    assert report.stories[0].usage.calls >= 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -127,6 +128,15 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.requests += 1
             self.server.bodies.append(json.loads(raw))
+            dead = (
+                self.server.answer_at_most is not None
+                and self.server.requests > self.server.answer_at_most
+            )
+        if dead:
+            # The endpoint has died: the connection drops with no answer.
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         fault = self.server.faults.fault_for(raw) if self.server.faults else None
         if fault == "429":
             self._send({"error": {"message": "slow down"}}, 429, {"retry-after-ms": "5"})
@@ -144,9 +154,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    def __init__(self, faults: FaultPlan | None) -> None:
+    def __init__(self, faults: FaultPlan | None, answer_at_most: int | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.faults = faults
+        self.answer_at_most = answer_at_most
         self.requests = 0
         self.bodies: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -156,10 +167,14 @@ class ScriptedEndpoint:
     """The endpoint, running in a thread for as long as the ``with`` block.
 
     :param faults: inject 429s, 5xx and malformed JSON into chosen requests.
+    :param answer_at_most: answer this many chat requests, then drop every connection,
+        as an endpoint that died mid-run.
     """
 
-    def __init__(self, faults: FaultPlan | None = None) -> None:
-        self._server = _Server(faults)
+    def __init__(
+        self, faults: FaultPlan | None = None, *, answer_at_most: int | None = None
+    ) -> None:
+        self._server = _Server(faults, answer_at_most)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

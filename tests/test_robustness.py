@@ -1,0 +1,249 @@
+"""Bad input, hostile text, a failing endpoint or disk, and secrets: clear errors, no lost work."""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support import SEEDS
+
+from veracity import Document, InputError, Pipeline, Settings, check
+from veracity.cli import main
+from veracity.output import INDEX_NAME
+
+sys.path.insert(0, str(Path(__file__).parent / "llm_stages"))
+
+from scripted_endpoint import MODEL, ScriptedEndpoint
+
+OFFLINE = Pipeline(Settings(), load_entry_points=False)
+
+
+# -- bad input -------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=3000), suffix=st.sampled_from([".txt", ".html", ".jsonl", ".md"]))
+def test_random_bytes_are_read_or_refused_with_an_input_error(
+    tmp_path: Path, data: bytes, suffix: str
+) -> None:
+    path = tmp_path / f"random{suffix}"
+    path.write_bytes(data)
+    try:
+        documents = OFFLINE.load_documents(path)
+    except InputError as error:
+        assert "\n" not in str(error) and str(path) in str(error)
+    else:
+        assert all(isinstance(document, Document) for document in documents)
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts=st.lists(st.text(min_size=1, max_size=400), min_size=1, max_size=3))
+def test_random_unicode_goes_through_the_offline_pipeline(texts: list[str]) -> None:
+    documents = [Document(id=f"d{index}", text=text) for index, text in enumerate(texts)]
+    try:
+        report = check(documents, load_entry_points=False)
+    except InputError as error:
+        assert "no story text" in str(error)
+    else:
+        for claim in report.claims:
+            assert (
+                report.story.document(claim.source_id).text[claim.span.start : claim.span.end]
+                == claim.quote
+            )
+
+
+def test_non_english_and_mixed_script_text_is_checked() -> None:
+    report = check(
+        [
+            Document(
+                id="de", text="Der Staudamm wurde am Dienstag eröffnet. Er kostete 1,2 Mrd. Euro."
+            ),
+            Document(id="ru", text="Плотина открылась во вторник. Она стоила 1,2 млрд евро."),
+            Document(
+                id="mixed",
+                text="The dam (Staudamm, плотина) opened on Tuesday. It cost 1.2 billion euros.",
+            ),
+        ],
+        load_entry_points=False,
+    )
+    assert {score.source_id for score in report.scores} == {"de", "ru", "mixed"}
+
+
+def test_a_story_of_a_hundred_and_twenty_sources_runs() -> None:
+    documents = [
+        Document(
+            id=f"s{number:03d}",
+            text=f"Report {number}. The dam opened on Tuesday. It cost {40 + number % 3} million euros.",
+        )
+        for number in range(120)
+    ]
+    report = check(documents, load_entry_points=False)
+    assert len(report.scores) == 120
+    assert report.contradictions()
+
+
+def test_a_duplicate_document_is_merged_with_a_warning(tmp_path: Path) -> None:
+    story = tmp_path / "dam"
+    story.mkdir()
+    text = "The dam opened on Tuesday after three years of delays, officials said."
+    (story / "a.txt").write_text(text, encoding="utf-8")
+    (story / "copy-of-a.txt").write_text(text, encoding="utf-8")
+    (story / "b.txt").write_text(
+        "The dam opened on Tuesday, three years late, officials said.", encoding="utf-8"
+    )
+    (loaded,) = OFFLINE.load([story])
+    assert not isinstance(loaded, type(None))
+    report = OFFLINE.run_story(loaded)  # type: ignore[arg-type]
+    assert report.story.source_ids == ["a", "b"]
+    assert any(
+        "copy-of-a" in warning.message and "same text" in warning.message
+        for warning in report.warnings
+    )
+
+
+# -- the endpoint ---------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def llm_args(url: str, out: Path, *extra: str) -> list[str]:
+    return [
+        "--base-url",
+        url,
+        "--model",
+        MODEL,
+        "--no-cache",
+        "--max-retries",
+        "0",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def test_an_endpoint_down_at_start_is_a_clear_error_with_exit_3(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    result = CliRunner().invoke(main, ["run", str(SEEDS), *llm_args(url, tmp_path / "r.json")])
+    assert result.exit_code == 3
+    assert "unavailable" in result.stderr and "Traceback" not in result.output
+
+
+def copies_of_the_seeds(root: Path, count: int) -> Path:
+    batch = root / "batch"
+    for number in range(count):
+        story = batch / f"story-{number}"
+        story.mkdir(parents=True)
+        for article in SEEDS.glob("*.txt"):
+            (story / article.name).write_text(
+                article.read_text(encoding="utf-8") + f"\n\nCopy {number}.\n", encoding="utf-8"
+            )
+    return batch
+
+
+def test_an_endpoint_dying_mid_run_keeps_finished_stories_and_a_rerun_finishes(
+    tmp_path: Path,
+) -> None:
+    batch = copies_of_the_seeds(tmp_path, 4)
+    out = tmp_path / "out"
+    calls_per_story = 8  # 2N+1 for three sources, plus the one re-ask the answers provoke
+    with ScriptedEndpoint(answer_at_most=2 * calls_per_story) as dying:
+        first = CliRunner().invoke(
+            main, ["run", str(batch), *llm_args(dying.url, out, "--story-concurrency", "1")]
+        )
+    assert first.exit_code == 3
+    entries = [
+        json.loads(line) for line in (out / INDEX_NAME).read_text(encoding="utf-8").splitlines()
+    ]
+    done = [entry["story_id"] for entry in entries if entry["status"] == "done"]
+    assert done == ["story-0", "story-1"]
+    assert "not run: the LLM endpoint failed" in first.stderr
+
+    with ScriptedEndpoint() as healthy:
+        again = CliRunner().invoke(
+            main, ["run", str(batch), *llm_args(healthy.url, out, "--story-concurrency", "1")]
+        )
+        assert healthy.requests == 2 * calls_per_story
+    assert again.exit_code == 0, again.output
+    assert again.stderr.count("already done, skipped") == 2
+
+
+# -- the disk ---------------------------------------------------------------------------------
+
+
+def test_an_output_path_that_cannot_be_a_directory_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(SEEDS), "--out", str(blocker / "out")])
+    assert result.exit_code == 2
+    assert f"cannot write to {blocker / 'out'}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_full_disk_is_a_clear_error_that_keeps_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import veracity.output
+
+    def full(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(veracity.output.tempfile, "mkstemp", full)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["run", str(SEEDS), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "No space left on device" in result.stderr
+    assert not out.exists()
+
+
+# -- secrets ----------------------------------------------------------------------------------
+
+
+def test_the_api_key_appears_in_no_artifact_of_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-veracity-test-0123456789abcdef"
+    monkeypatch.setenv("VERACITY_API_KEY", secret)
+    out = tmp_path / "out"
+    cache = tmp_path / "cache.sqlite"
+    with ScriptedEndpoint() as endpoint:
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(SEEDS),
+                "--base-url",
+                endpoint.url,
+                "--model",
+                MODEL,
+                "--cache",
+                str(cache),
+                "--out",
+                str(out),
+                "-f",
+                "json",
+                "-f",
+                "md",
+                "-f",
+                "html",
+                "--verbose",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    artifacts = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert cache in artifacts and any(path.suffix == ".html" for path in artifacts)
+    for path in artifacts:
+        assert secret.encode() not in path.read_bytes(), f"the key leaked into {path.name}"
+    assert secret not in result.output
