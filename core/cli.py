@@ -12,8 +12,9 @@ import json
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .discovery import discover
 from .endpoint import EndpointUnusable, open_llm
 from .errors import ConfigurationError, VeracityError
 from .models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
@@ -423,10 +425,40 @@ def _run(
 
     with tempfile.TemporaryDirectory(prefix="veracity-") as scratch:
         try:
-            stories = list(pipeline.load(_stdin_to_file(paths, Path(scratch))))
+            story_inputs = discover(_stdin_to_file(paths, Path(scratch)))
         except VeracityError as error:
             console.print(f"[red]error[/] {error}")
             return EXIT_INPUT
+        # Files of several stories (JSONL) are counted only as they are read.
+        total = None if any(item.multi_story for item in story_inputs) else len(story_inputs)
+        return _run_loaded(
+            pipeline,
+            pipeline.load_inputs(story_inputs),
+            total,
+            out,
+            formats,
+            fail_on,
+            directory_out=directory_out,
+            explicit_format=bool(format_names),
+            quiet=quiet,
+            verbose=verbose,
+        )
+
+
+def _run_loaded(
+    pipeline: Pipeline,
+    stories: Iterator[Story | StoryFailure],
+    total: int | None,
+    out: Path | None,
+    formats: list[str],
+    fail_on: str | None,
+    *,
+    directory_out: bool,
+    explicit_format: bool,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    """Run the stories as they are read and write or print what they found."""
     report = RunReport(run=pipeline.run_info())
     render = partial(_render, pipeline)
     batch = None
@@ -438,12 +470,16 @@ def _run(
                 f"[red]error[/] cannot write to {out}: {error.strerror}; choose another --out"
             )
             return EXIT_INPUT
+    # A batch written to a directory keeps one line per story in memory, not its report.
+    tally = _Tally(fail_on=fail_on, keep_reports=batch is None)
     interrupted = False
     # SIGTERM (a container stopping, a job timeout) stops the run as Ctrl-C does: finished
     # stories are kept.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        asyncio.run(_run_batch(pipeline, stories, report, batch, quiet=quiet, verbose=verbose))
+        asyncio.run(
+            _run_batch(pipeline, stories, total, report, tally, batch, quiet=quiet, verbose=verbose)
+        )
     except KeyboardInterrupt:
         interrupted = True
         console.print("[yellow]interrupted[/]: keeping the stories that finished")
@@ -466,18 +502,18 @@ def _run(
             console.print(f"wrote {out} ({formats[0]}, {len(report.stories)} stories)")
     elif batch is not None and not quiet:
         console.print(
-            f"wrote {len(report.stories)} stories to {out} ({', '.join(formats)}) and {batch.index_path.name}"
+            f"wrote {len(tally.rows)} stories to {out} ({', '.join(formats)}) and {batch.index_path.name}"
         )
-    elif format_names:
+    elif explicit_format:
         click.echo(render(report, formats[0]), nl=False)
-    _print_closing(report, quiet=quiet)
+    _print_closing(report, tally, quiet=quiet)
     if interrupted:
         return 130
     if any(failure.kind == "endpoint" for failure in report.failures):
         return EXIT_ENDPOINT
-    if report.failures or not (report.stories or batch):
+    if report.failures or not (tally.rows or batch):
         return EXIT_INPUT
-    if any(_fails(story, fail_on) for story in report.stories):
+    if any(row.fails for row in tally.rows):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -493,33 +529,77 @@ def _render(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
     return rendered
 
 
+@dataclass(frozen=True)
+class _StoryRow:
+    """What the closing table and exit code need of one finished story."""
+
+    story_id: str
+    sources: int
+    contradictions: int
+    ranking: str
+    usage: LLMUsage
+    fails: bool
+
+
+@dataclass
+class _Tally:
+    """The finished stories of a run: a row each, and their reports when they are kept."""
+
+    fail_on: str | None
+    keep_reports: bool
+    rows: list[_StoryRow] = field(default_factory=list)
+    last: StoryReport | None = None
+
+    def add(self, result: StoryReport, report: RunReport) -> None:
+        self.rows.append(
+            _StoryRow(
+                story_id=result.story.id,
+                sources=len(result.story.documents),
+                contradictions=len(result.contradictions()),
+                ranking=", ".join(
+                    f"{score.source_id} {score.score:.2f}" for score in result.scores
+                ),
+                usage=result.usage,
+                fails=_fails(result, self.fail_on),
+            )
+        )
+        self.last = result
+        if self.keep_reports:
+            report.stories.append(result)
+
+
 async def _run_batch(
     pipeline: Pipeline,
-    stories: list[Story | StoryFailure],
+    stories: Iterator[Story | StoryFailure],
+    total: int | None,
     report: RunReport,
+    tally: _Tally,
     batch: BatchDirectory | None,
     *,
     quiet: bool,
     verbose: bool,
 ) -> None:
-    with RunProgress(console, len(stories), quiet=quiet, verbose=verbose) as progress:
+    with RunProgress(console, total, quiet=quiet, verbose=verbose) as progress:
         pipeline.on_stage = progress.stage
-        to_run: list[Story | StoryFailure] = []
         fingerprints: dict[str, str] = {}
-        for item in stories:
-            if isinstance(item, Story) and batch is not None:
-                fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
-                if batch.is_done(item, fingerprints[item.id]):
-                    progress.skipped(item.id)
-                    continue
-            to_run.append(item)
-        unfinished = {
-            item.story_id if isinstance(item, StoryFailure) else item.id for item in to_run
-        }
-        async with aclosing(pipeline.arun_stories(to_run)) as results:
+        # Stories handed to the pipeline and not yet finished.
+        unfinished: set[str] = set()
+
+        def to_run() -> Iterator[Story | StoryFailure]:
+            for item in stories:
+                if isinstance(item, Story) and batch is not None:
+                    fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
+                    if batch.is_done(item, fingerprints[item.id]):
+                        progress.skipped(item.id)
+                        continue
+                unfinished.add(item.story_id if isinstance(item, StoryFailure) else item.id)
+                yield item
+
+        pending = to_run()
+        async with aclosing(pipeline.arun_stories(pending)) as results:
             async for result in results:
                 if _record(
-                    result, report, batch, fingerprints, progress, quiet=quiet or len(stories) > 1
+                    result, report, tally, batch, fingerprints, progress, quiet=quiet or total != 1
                 ):
                     break
                 unfinished.discard(
@@ -527,6 +607,8 @@ async def _run_batch(
                 )
         if any(failure.kind == "endpoint" for failure in report.failures):
             # The endpoint failed: the stories not yet done are reported, not run against it.
+            for _ in pending:
+                pass
             failed = {failure.story_id for failure in report.failures}
             for story_id in sorted(unfinished - failed):
                 report.failures.append(
@@ -535,15 +617,17 @@ async def _run_batch(
                     )
                 )
     report.stories.sort(key=lambda story: story.story.id)
-    if len(report.stories) > 1 and not quiet:
-        console.print(_batch_table(report))
-    elif len(report.stories) == 1 and progress.live:
-        _show_story(report.stories[0], quiet=quiet)
+    tally.rows.sort(key=lambda row: row.story_id)
+    if len(tally.rows) > 1 and not quiet:
+        console.print(_batch_table(tally))
+    elif len(tally.rows) == 1 and progress.live and tally.last is not None:
+        _show_story(tally.last, quiet=quiet)
 
 
 def _record(
     result: StoryReport | StoryFailure,
     report: RunReport,
+    tally: _Tally,
     batch: BatchDirectory | None,
     fingerprints: dict[str, str],
     progress: RunProgress,
@@ -557,7 +641,7 @@ def _record(
             batch.write_failure(result)
         progress.finished(result)
         return result.kind == "endpoint"
-    report.stories.append(result)
+    tally.add(result, report)
     if batch is not None:
         batch.write_story(result, fingerprints[result.story.id])
     progress.finished(result)
@@ -566,22 +650,16 @@ def _record(
     return False
 
 
-def _batch_table(report: RunReport) -> Table:
-    table = Table(title=f"{len(report.stories)} stories", title_justify="left")
+def _batch_table(tally: _Tally) -> Table:
+    table = Table(title=f"{len(tally.rows)} stories", title_justify="left")
     for column in ("story", "sources", "contradictions", "ranking (best first)"):
         table.add_column(column)
-    for story in report.stories:
-        ranking = ", ".join(f"{score.source_id} {score.score:.2f}" for score in story.scores)
-        table.add_row(
-            story.story.id,
-            str(len(story.story.documents)),
-            str(len(story.contradictions())),
-            ranking,
-        )
+    for row in tally.rows:
+        table.add_row(row.story_id, str(row.sources), str(row.contradictions), row.ranking)
     return table
 
 
-def _print_closing(report: RunReport, *, quiet: bool) -> None:
+def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
     if report.failures:
         console.print(
             f"[red]{len(report.failures)} stor{'y' if len(report.failures) == 1 else 'ies'} failed:[/]"
@@ -590,17 +668,17 @@ def _print_closing(report: RunReport, *, quiet: bool) -> None:
             console.print(f"  {failure.story_id}: {failure.error}")
     if quiet:
         return
-    contradictions = sum(len(story.contradictions()) for story in report.stories)
+    contradictions = sum(row.contradictions for row in tally.rows)
     usage = LLMUsage()
-    for story in report.stories:
-        usage = usage.add(story.usage)
+    for row in tally.rows:
+        usage = usage.add(row.usage)
     calls = (
         f", {usage.calls} LLM calls ({usage.cache_hits} cached, {usage.retries} retries)"
         if usage.calls or usage.cache_hits
         else ""
     )
     console.print(
-        f"{len(report.stories)} stories checked ({report.run.engine} engine), "
+        f"{len(tally.rows)} stories checked ({report.run.engine} engine), "
         f"{contradictions} contradictions, {len(report.failures)} failed{calls}"
     )
 

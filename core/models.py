@@ -67,7 +67,8 @@ class DocumentMeta(BaseModel):
     )
     encoding_warnings: list[str] = Field(default_factory=list)
     duplicates: list[str] = Field(
-        default_factory=list, description="Ids of documents with the same text, merged into this one."
+        default_factory=list,
+        description="Ids of documents with the same text, merged into this one.",
     )
 
 

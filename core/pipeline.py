@@ -9,8 +9,10 @@ story's report, and the next plugin (or the next story) goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import inspect
+import threading
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -63,6 +65,35 @@ StoryOrFailure = Story | StoryFailure
 OFFLINE_STORY_CONCURRENCY = 4
 
 
+def _in_daemon_thread(call: Callable[[], Any], name: str) -> asyncio.Future[Any]:
+    """``call()`` run in a daemon thread, as a future of the running loop.
+
+    Not the loop's executor: its threads are joined when the run ends, so one
+    hung plugin would hold the process open.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(outcome: Any, failed: bool) -> None:
+        if future.done():  # the stage timed out and moved on
+            return
+        if failed:
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def run() -> None:
+        try:
+            outcome, failed = call(), False
+        except BaseException as error:
+            outcome, failed = error, True
+        with contextlib.suppress(RuntimeError):  # the loop closed while the plugin ran
+            loop.call_soon_threadsafe(settle, outcome, failed)
+
+    threading.Thread(target=run, name=f"veracity {name}", daemon=True).start()
+    return future
+
+
 def _type_name(expected: Any) -> str:
     return getattr(expected, "__name__", str(expected))
 
@@ -109,13 +140,20 @@ class Pipeline:
     async def _call_one(
         self, plugin: str, hook: str, call: Callable[[], Any], ctx: StageContext
     ) -> Any:
-        result = call()
-        if inspect.isawaitable(result):
-            timeout = self.settings.stage_timeout
-            try:
+        timeout = self.settings.stage_timeout
+        try:
+            if timeout is None:
+                result = call()
+            else:
+                # A synchronous plugin that hangs cannot be interrupted; in a thread of its
+                # own it can at least be left behind while the run goes on.
+                result = await asyncio.wait_for(
+                    _in_daemon_thread(call, f"{plugin}.{hook}"), timeout
+                )
+            if inspect.isawaitable(result):
                 result = await asyncio.wait_for(_awaitable(result), timeout)
-            except TimeoutError:
-                raise PluginError(plugin, hook, f"took longer than {timeout:g} s") from None
+        except TimeoutError:
+            raise PluginError(plugin, hook, f"took longer than {timeout:g} s") from None
         return result
 
     async def _first_result(
@@ -211,7 +249,11 @@ class Pipeline:
 
     def load(self, paths: Sequence[Path | str]) -> Iterator[StoryOrFailure]:
         """The stories in ``paths``, one at a time; a story that cannot be read is a failure."""
-        for story_input in discover([Path(path) for path in paths]):
+        yield from self.load_inputs(discover([Path(path) for path in paths]))
+
+    def load_inputs(self, story_inputs: Iterable[StoryInput]) -> Iterator[StoryOrFailure]:
+        """The stories of inputs :func:`veracity.discovery.discover` found, read one at a time."""
+        for story_input in story_inputs:
             yield from self._load_story_input(story_input)
 
     def _load_story_input(self, story_input: StoryInput) -> Iterator[StoryOrFailure]:

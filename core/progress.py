@@ -35,7 +35,7 @@ class RunProgress:
     """
 
     def __init__(
-        self, console: Console, total: int, *, quiet: bool = False, verbose: bool = False
+        self, console: Console, total: int | None, *, quiet: bool = False, verbose: bool = False
     ) -> None:
         self.console = console
         self.total = total
@@ -47,6 +47,11 @@ class RunProgress:
         self._live = console.is_terminal and not quiet
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+
+    @property
+    def _total_text(self) -> str:
+        # A JSONL batch's stories are counted as they are read: the total is not known ahead.
+        return "?" if self.total is None else str(self.total)
 
     @property
     def live(self) -> bool:
@@ -101,14 +106,16 @@ class RunProgress:
         """A story finished by an earlier run was skipped."""
         self._advance()
         if not self.quiet and not self._live:
-            self.console.print(f"[{self.done}/{self.total}] {story_id}: already done, skipped")
+            self.console.print(
+                f"[{self.done}/{self._total_text}] {story_id}: already done, skipped"
+            )
 
     def finished(self, result: StoryReport | StoryFailure) -> None:
         """A story finished or failed."""
         self._advance()
         if isinstance(result, StoryFailure):
             self.console.print(
-                f"[red]failed[/] [{self.done}/{self.total}] {result.story_id}: {result.error}"
+                f"[red]failed[/] [{self.done}/{self._total_text}] {result.story_id}: {result.error}"
             )
             return
         self.usage = self.usage.add(result.usage)
@@ -117,7 +124,7 @@ class RunProgress:
         elif not self.quiet:
             seconds = sum(result.timings.values())
             self.console.print(
-                f"[{self.done}/{self.total}] {result.story.id}: {len(result.story.documents)} sources, "
+                f"[{self.done}/{self._total_text}] {result.story.id}: {len(result.story.documents)} sources, "
                 f"{len(result.contradictions())} contradictions ({seconds:.2f} s)"
             )
 

@@ -8,10 +8,11 @@ and a ``## user`` section, both Jinja2 templates.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from pydantic import BaseModel
 
 from .errors import ConfigurationError
@@ -41,9 +42,15 @@ class Prompt(BaseModel):
     def render(self, **variables: object) -> list[ChatMessage]:
         """The chat messages for these variables."""
         return [
-            ChatMessage.system(_ENVIRONMENT.from_string(self.system).render(**variables).strip()),
-            ChatMessage.user(_ENVIRONMENT.from_string(self.user).render(**variables).strip()),
+            ChatMessage.system(_compiled(self.system).render(**variables).strip()),
+            ChatMessage.user(_compiled(self.user).render(**variables).strip()),
         ]
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    # Compiling a template costs milliseconds and a run renders the same few thousands of times.
+    return _ENVIRONMENT.from_string(source)
 
 
 def parse_prompt(name: str, text: str, *, origin: str) -> Prompt:

@@ -9,6 +9,8 @@ own wording.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .models import Span
 
 _FOLD = str.maketrans(
@@ -35,7 +37,8 @@ _FOLD = str.maketrans(
 _EDGE = " \t\n\"'.,;:"
 
 
-def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=256)
+def _folded_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     """``text`` folded (quote marks, dashes, case, runs of whitespace) and, per folded
     character, the offset of the source character it came from."""
     folded: list[str] = []
@@ -52,7 +55,7 @@ def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
         previous_space = False
         folded.append(char.translate(_FOLD).casefold()[:1] or char)
         offsets.append(offset)
-    return "".join(folded), offsets
+    return "".join(folded), tuple(offsets)
 
 
 def locate_quote(quote: str, text: str) -> Span | None:

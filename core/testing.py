@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from .llm import LLMClient, LLMSettings
 from .models import Document, Story
@@ -205,16 +206,20 @@ def cassette_client(environ: Mapping[str, str] | None = None) -> LLMClient:
     """A client for tests marked ``@pytest.mark.vcr`` (pytest-recording).
 
     It points at ``$VERACITY_BASE_URL`` (default :data:`CASSETTE_BASE_URL`) with
-    model ``$VERACITY_MODEL`` (default :data:`TEST_MODEL`), with no response
+    model ``$VERACITY_MODEL`` (default :data:`TEST_MODEL`) and key
+    ``$VERACITY_API_KEY`` (if set), with no response
     cache and no retries, so every call is one request of the cassette: record
     with ``pytest --record-mode=once`` against a live endpoint, then replay
     offline with the default ``--record-mode=none``.
     """
     env = os.environ if environ is None else environ
+    # The key matters only while recording; the cassettes' vcr_config must filter its header.
+    api_key = env.get("VERACITY_API_KEY") or None
     return LLMClient(
         LLMSettings(
             base_url=env.get("VERACITY_BASE_URL") or CASSETTE_BASE_URL,
             model=env.get("VERACITY_MODEL") or TEST_MODEL,
+            api_key=SecretStr(api_key) if api_key else None,
             cache_enabled=False,
             max_retries=0,
         )

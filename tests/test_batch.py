@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 from support import SEEDS
 
+from veracity import Document, Pipeline, StoryReport
 from veracity.cli import main
-from veracity.output import INDEX_NAME, file_stem
+from veracity.context import StageContext
+from veracity.output import INDEX_NAME, BatchDirectory, IndexEntry, file_stem
 
 DAM = "The dam on the Kora river opened on Tuesday after three years of delays, officials said."
 DAM_COPY = "The dam on the Kora river opened on Tuesday, three years late, officials said."
@@ -231,3 +233,29 @@ def test_sigterm_stops_gracefully_and_keeps_finished_stories(tmp_path: Path) -> 
     assert all(
         (out / f"{file_stem(str(entry['story_id']))}.json").exists() for entry in index_lines(out)
     )
+
+
+def test_a_batch_reads_its_stories_as_it_runs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch bigger than memory must not be read whole before the first story is written.
+    events: list[str] = []
+    load_documents = Pipeline.load_documents
+    write_story = BatchDirectory.write_story
+
+    def reading(self: Pipeline, path: Path, context: StageContext | None = None) -> list[Document]:
+        events.append(f"read {path.parent.name}")
+        return load_documents(self, path, context)
+
+    def writing(self: BatchDirectory, report: StoryReport, fingerprint: str) -> IndexEntry:
+        events.append(f"wrote {report.story.id}")
+        return write_story(self, report, fingerprint)
+
+    monkeypatch.setattr(Pipeline, "load_documents", reading)
+    monkeypatch.setattr(BatchDirectory, "write_story", writing)
+    batch = make_batch(tmp_path, 20)
+    result = CliRunner().invoke(
+        main, ["run", str(batch), "--out", str(tmp_path / "out"), "--story-concurrency", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert events.index("wrote story-000") < events.index("read story-019")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -120,6 +122,41 @@ def test_a_slow_async_plugin_is_stopped_at_the_stage_timeout() -> None:
     report = pipeline.run_story(STORY)
     assert any(
         "Slow" in w.message and "took longer than 0.05 s" in w.message for w in report.warnings
+    )
+
+
+def test_a_hung_synchronous_plugin_is_left_behind_at_the_stage_timeout() -> None:
+    release = threading.Event()
+
+    class Hung:
+        @hookimpl
+        def veracity_cross_check(self) -> list[Any]:
+            release.wait(30)
+            return []
+
+    pipeline = Pipeline(Settings(stage_timeout=0.2), plugins=[Hung()], load_entry_points=False)
+    started = time.perf_counter()
+    try:
+        report = pipeline.run_story(STORY)
+    finally:
+        release.set()
+    assert time.perf_counter() - started < 10
+    assert any(
+        "Hung" in w.message and "took longer than 0.2 s" in w.message for w in report.warnings
+    )
+    assert report.scores, "the other plugins still scored the story"
+
+
+def test_a_synchronous_plugins_error_still_names_it_under_a_stage_timeout() -> None:
+    class Broken:
+        @hookimpl
+        def veracity_cross_check(self) -> list[Any]:
+            raise ValueError("no comparison table")
+
+    pipeline = Pipeline(Settings(stage_timeout=5), plugins=[Broken()], load_entry_points=False)
+    report = pipeline.run_story(STORY)
+    assert any(
+        "Broken" in w.message and "no comparison table" in w.message for w in report.warnings
     )
 
 

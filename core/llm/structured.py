@@ -12,6 +12,7 @@ import copy
 import json
 import re
 import threading
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -46,6 +47,13 @@ class AnswerInvalid(ValueError):
 
 def response_schema(response_model: type[BaseModel]) -> dict[str, Any]:
     """The JSON schema of a response model, as sent to the server and hashed into the cache key."""
+    # A copy: callers rewrite the schema (strict mode), the cached one must stay intact.
+    return copy.deepcopy(_cached_schema(response_model))
+
+
+@lru_cache(maxsize=128)
+def _cached_schema(response_model: type[BaseModel]) -> dict[str, Any]:
+    # Building a model's schema takes milliseconds; a run asks for the same few models thousands of times.
     return response_model.model_json_schema()
 
 

@@ -10,6 +10,7 @@ import pytest
 import veracity_check_units as units
 
 from veracity import Story, StoryReport
+from veracity.llm import LLMClient
 from veracity.testing import ScriptedLLM, load_installed, make_story, pipeline_with
 
 
@@ -148,6 +149,27 @@ def test_claims_an_llm_extracted_are_checked_too(
     assert {claim.extractor for claim in report.claims} == {"llm_claims"}
     assert stances(report) == {("a", "b"): "contradicts", ("b", "a"): "contradicts"}
     assert len(llm.requests) == 2
+
+
+@pytest.mark.vcr
+def test_claims_from_a_replayed_llm_exchange_are_checked_too(cassette_llm: LLMClient) -> None:
+    # The LLM's answers come from tests/cassettes/test_units/<this test>.yaml: replayed
+    # offline by pytest-recording, re-recorded with --record-mode=once (see its README).
+    texts = {
+        "a": "Officials said the convoy drove 30 km to the border on Monday.",
+        "b": "Officials said the convoy drove 25 miles to the border on Monday.",
+    }
+    pipeline = pipeline_with(units, builtins=("llm_claims",), llm=cassette_llm)
+    report = pipeline.run_story(make_story(texts))
+    # A request the cassette does not hold (the prompt changed: re-record it) fails
+    # llm_claims, and vcr's explanation is in the report's warnings.
+    failures = [w.message for w in report.warnings if w.plugin == "llm_claims"]
+    assert not failures, "\n".join(failures)
+    assert {claim.extractor for claim in report.claims} == {"llm_claims"}
+    # 25 miles is 40.2 km, not 30 km.
+    assert stances(report) == {("a", "b"): "contradicts", ("b", "a"): "contradicts"}
+    assert all(v.disagreement == "number" for v in report.verdicts if v.checker == units.NAME)
+    assert cassette_llm.usage.calls == 2
 
 
 @pytest.mark.parametrize(
