@@ -49,6 +49,8 @@ from typing import Any
 
 import httpx
 
+from veracity.testing import chat_completion_body
+
 MODEL = "simulated"
 # Sentences of an article the claim answer quotes, at most; a real model finds 5-10.
 CLAIMS_PER_ARTICLE = 8
@@ -460,24 +462,13 @@ class SimEndpoint:
 def _completion(
     request: dict[str, Any], content: str, prompt_tokens: int, completion_tokens: int
 ) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-simulated",
-        "object": "chat.completion",
-        "created": 0,
-        "model": request.get("model", MODEL),
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
+    return chat_completion_body(
+        content,
+        model=request.get("model", MODEL),
+        completion_id="chatcmpl-simulated",
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
 
 
 async def _read_request(

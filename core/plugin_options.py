@@ -12,7 +12,6 @@ same dictionary on :class:`veracity.Settings`.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import ConfigurationError
-from .llm.settings import default_config_path
+from .llm.settings import read_config_table
 
 if TYPE_CHECKING:
     from .plugin_manager import PluginManager
@@ -181,19 +180,7 @@ def read_plugin_config(
     :raises ConfigurationError: a named file that is missing or not TOML.
     """
     env = os.environ if environ is None else environ
-    explicit = config_file or (Path(env["VERACITY_CONFIG"]) if env.get("VERACITY_CONFIG") else None)
-    path = explicit.expanduser() if explicit is not None else default_config_path()
-    if not path.is_file():
-        if explicit is not None:
-            raise ConfigurationError(f"config file not found: {path}")
-        return {}
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigurationError(f"cannot read config file {path}: {error}") from None
-    table = document.get(CONFIG_TABLE, {})
-    if not isinstance(table, dict):
-        raise ConfigurationError(f"{path}: [{CONFIG_TABLE}] must be a table")
+    _, table = read_config_table(CONFIG_TABLE, config_file, env)
     return _flatten(table)
 
 

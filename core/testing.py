@@ -181,23 +181,44 @@ def _completion(body: dict[str, Any], answer: Answer) -> dict[str, Any]:
     """A chat completion in OpenAI's wire format, with an id derived from the request."""
     content = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-    prompt_tokens = sum(len(message["content"]) for message in body["messages"]) // 4
+    return chat_completion_body(
+        content,
+        model=body.get("model", TEST_MODEL),
+        completion_id=f"chatcmpl-scripted-{digest}",
+        prompt_tokens=sum(len(message["content"]) for message in body["messages"]) // 4,
+    )
+
+
+def chat_completion_body(
+    content: str,
+    *,
+    model: str,
+    completion_id: str = "chatcmpl-test",
+    prompt_tokens: int = 0,
+    completion_tokens: int | None = None,
+    finish_reason: str = "stop",
+) -> dict[str, Any]:
+    """The JSON body of a chat completion in OpenAI's wire format, for fake endpoints.
+
+    ``completion_tokens`` defaults to a rough count (a token per four characters).
+    """
+    completion_tokens = len(content) // 4 if completion_tokens is None else completion_tokens
     return {
-        "id": f"chatcmpl-scripted-{digest}",
+        "id": completion_id,
         "object": "chat.completion",
         "created": 0,
-        "model": body.get("model", TEST_MODEL),
+        "model": model,
         "choices": [
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {
             "prompt_tokens": prompt_tokens,
-            "completion_tokens": len(content) // 4,
-            "total_tokens": prompt_tokens + len(content) // 4,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
         },
     }
 
@@ -224,6 +245,79 @@ def cassette_client(environ: Mapping[str, str] | None = None) -> LLMClient:
             max_retries=0,
         )
     )
+
+
+# -- cassettes (pytest-recording) -------------------------------------------------------------
+
+#: What replaces a credential before a cassette is written.
+REDACTED = "<redacted>"
+#: The ``x-veracity-cassette`` label of a response recorded from a live endpoint.
+RECORDED_LABEL = "recorded from a live endpoint by pytest --record-mode"
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """A vcrpy matcher: request bodies are equal as JSON values (key order and spacing aside)."""
+
+    def parse(body: Any) -> Any:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        try:
+            return json.loads(body) if body else None
+        except (TypeError, ValueError):
+            return body
+
+    left, right = parse(r1.body), parse(r2.body)
+    assert left == right, f"request bodies differ:\n{left!r}\n{right!r}"
+
+
+def scrub_api_key(request: Any) -> Any:
+    """A vcrpy ``before_record_request``: blank out an API key that found its way into a body."""
+    key = os.environ.get("VERACITY_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    if key and request.body:
+        body = request.body
+        if isinstance(body, bytes):
+            request.body = body.replace(key.encode(), REDACTED.encode())
+        else:
+            request.body = body.replace(key, REDACTED)
+    return request
+
+
+def label_recording(response: dict[str, Any]) -> dict[str, Any]:
+    """A vcrpy ``before_record_response``: mark a recording as one (:data:`RECORDED_LABEL`),
+    so it cannot pass for a hand-written cassette; a response that labels itself keeps its label."""
+    headers = response.setdefault("headers", {})
+    if not any(name.lower() == "x-veracity-cassette" for name in headers):
+        headers["x-veracity-cassette"] = [RECORDED_LABEL]
+    return response
+
+
+def cassette_config(**overrides: Any) -> dict[str, Any]:
+    """A ``vcr_config`` for LLM cassettes: credentials never written, bodies matched as JSON.
+
+    Return it from your ``vcr_config`` fixture; ``overrides`` replace its keys. It
+    sets no ``record_mode``, which would override ``--record-mode``: replay is
+    pytest-recording's default, so a test never reaches the network unless asked to.
+    The ``json_body`` matcher is registered by this module's
+    ``pytest_recording_configure`` hook (``pytest_plugins = ["veracity.testing"]``).
+    """
+    return {
+        "filter_headers": [
+            ("authorization", REDACTED),
+            ("api-key", REDACTED),
+            ("x-api-key", REDACTED),
+        ],
+        "match_on": ["method", "uri", "json_body"],
+        "decode_compressed_response": True,
+        "before_record_request": scrub_api_key,
+        "before_record_response": label_recording,
+        **overrides,
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Register :func:`json_body_matcher` as ``json_body`` with every VCR instance."""
+    vcr.register_matcher("json_body", json_body_matcher)
 
 
 # -- pytest fixtures (pytest_plugins = ["veracity.testing"]) ---------------------------------

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import CASSETTES, REDACTED, REPO, SEEDS, WriteFiles, json_body_matcher
+from support import CASSETTES, REPO, SEEDS, WriteFiles
 
 from veracity import Pipeline, Settings, Story
 from veracity.llm import LocalServer
+from veracity.testing import cassette_config, json_body_matcher
 
 SETUP_SCRIPT = REPO / ".ci" / "setup-local-llm.sh"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -68,46 +69,11 @@ def write_files(tmp_path: Path) -> Iterator[WriteFiles]:
 # -- cassettes (pytest-recording / vcrpy) -------------------------------------
 
 
-def _scrub_request(request: Any) -> Any:
-    """Blank out an API key that found its way into a request body."""
-    key = os.environ.get("VERACITY_API_KEY") or os.environ.get("OPENAI_API_KEY")
-    if key and request.body:
-        body = request.body
-        if isinstance(body, bytes):
-            request.body = body.replace(key.encode(), REDACTED.encode())
-        else:
-            request.body = body.replace(key, REDACTED)
-    return request
-
-
-def _label_recording(response: dict[str, Any]) -> dict[str, Any]:
-    """Mark what was recorded as a recording, so it cannot pass for a hand-written file.
-
-    A response that labels itself (the scripted endpoint of hand-written answers) keeps
-    its own label.
-    """
-    headers = response.setdefault("headers", {})
-    if not any(name.lower() == "x-veracity-cassette" for name in headers):
-        headers["x-veracity-cassette"] = ["recorded from a live endpoint by pytest --record-mode"]
-    return response
-
-
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     """How cassettes are recorded and matched (see tests/cassettes/README.md)."""
-    return {
-        "filter_headers": [
-            ("authorization", REDACTED),
-            ("api-key", REDACTED),
-            ("x-api-key", REDACTED),
-        ],
-        "match_on": ["method", "scheme", "host", "path", "json_body"],
-        "decode_compressed_response": True,
-        "before_record_request": _scrub_request,
-        "before_record_response": _label_recording,
-        # No "record_mode" here: it would override --record-mode. pytest-recording
-        # defaults to "none", so tests never reach the network unless asked to.
-    }
+    # Host and path, not the whole URI: the port of a recording server may change.
+    return cassette_config(match_on=["method", "scheme", "host", "path", "json_body"])
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:

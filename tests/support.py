@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -15,22 +16,18 @@ SPUN = "000_a60edc2ea3734026"
 DIGEST = "004_5408f7c23ff1c215"
 
 CASSETTES = REPO / "tests" / "cassettes"
-#: What replaced credentials in recorded cassettes.
-REDACTED = "<redacted>"
+BENCH = REPO / "bench"
 
 WriteFiles = Callable[[dict[str, str | bytes]], Path]
 
 
-def json_body_matcher(r1: Any, r2: Any) -> None:
-    """Match request bodies as JSON values, so key order and spacing never matter."""
-
-    def parse(body: Any) -> Any:
-        if isinstance(body, bytes):
-            body = body.decode("utf-8")
-        try:
-            return json.loads(body) if body else None
-        except (TypeError, ValueError):
-            return body
-
-    left, right = parse(r1.body), parse(r2.body)
-    assert left == right, f"request bodies differ:\n{left!r}\n{right!r}"
+def load_bench_module(name: str) -> ModuleType:
+    """A script of ``bench/`` imported as a module (once: later calls get the same one)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

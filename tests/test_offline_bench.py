@@ -8,30 +8,13 @@ nothing. The FRANK benchmark reads human-labelled summaries from
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from support import BENCH, load_bench_module
 
 
 @pytest.fixture(scope="module")
 def perturbation() -> object:
-    bench = _load("perturbation_bench")
+    bench = load_bench_module("perturbation_bench")
     return bench.run_cases(small=True, scaling=(2,))
 
 
@@ -44,7 +27,7 @@ def test_planted_errors_are_found_with_high_precision(perturbation: object) -> N
 
 
 def test_every_planted_kind_is_mostly_found(perturbation: object) -> None:
-    bench = _load("perturbation_bench")
+    bench = load_bench_module("perturbation_bench")
     for kind in bench.KINDS:
         tally = perturbation.tallies[f"copy:{kind}"]  # type: ignore[attr-defined]
         assert tally.recall >= 0.85, kind
@@ -57,7 +40,7 @@ def test_a_faithful_paraphrase_raises_no_contradiction(perturbation: object) -> 
 
 
 def test_paraphrases_keep_every_quotation_verbatim() -> None:
-    bench = _load("perturbation_bench")
+    bench = load_bench_module("perturbation_bench")
     text = (
         'Officials said "the valley has lost a river, which took centuries," in talks (on Monday).'
     )
@@ -73,7 +56,7 @@ def test_frank_faithful_summaries_are_rarely_flagged() -> None:
     # Twenty records are too few to rank the checkers (see docs/offline-engine.md for
     # all 490); they do show that faithful summaries do not draw a flood of flags.
     pytest.importorskip("corroborate", reason="pip install corroborate to compare with it")
-    bench = _load("frank_bench")
+    bench = load_bench_module("frank_bench")
     results = bench.run(FRANK, 20, verbose=False)
     for confusion, _ in results.values():
         judged = confusion.flags + confusion.missed_unfaithful + confusion.passed_faithful
@@ -83,7 +66,7 @@ def test_frank_faithful_summaries_are_rarely_flagged() -> None:
 
 
 def test_frank_summaries_are_detokenized_and_cased_as_the_article() -> None:
-    bench = _load("frank_bench")
+    bench = load_bench_module("frank_bench")
     article = "Gary Locke will manage Kilmarnock. He said Locke’s deal is worth £1.2 million."
     summary = "gary locke 's deal is worth # 1.2 million , he said : `` it 's great '' ."
     assert (

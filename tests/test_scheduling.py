@@ -9,11 +9,9 @@ cells the offline alignment settles are never sent to the model.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import Iterable
-from pathlib import Path
-from types import ModuleType
+
+from support import load_bench_module
 
 from veracity import (
     Claim,
@@ -32,22 +30,8 @@ from veracity.llm import LLMClient, LLMSettings
 from veracity.plugins.llm_check import check_source, settled_cells
 from veracity.quote_matching import locate_quote
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sim = _load("sim_endpoint")
-llm_bench = _load("llm_bench")  # finds sim_endpoint in sys.modules
+sim = load_bench_module("sim_endpoint")
+llm_bench = load_bench_module("llm_bench")  # finds sim_endpoint in sys.modules
 
 WIRE = (
     "A fire broke out at the Harlow Plastics plant in Dunmore early on Thursday, forcing the "

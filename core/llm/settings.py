@@ -289,21 +289,37 @@ def _explain(exc: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def _load_config(config_file: str | Path | None, env: Mapping[str, str]) -> dict[str, Any]:
-    """The ``[llm]`` table of the config file, or ``{}`` when there is no file."""
+def read_config_table(
+    table_name: str, config_file: str | Path | None, env: Mapping[str, str]
+) -> tuple[Path, dict[str, Any]]:
+    """The file the settings come from and its ``[table_name]`` table.
+
+    The file is ``config_file`` (``--config``), else ``$VERACITY_CONFIG``, else
+    :func:`default_config_path`; the table is ``{}`` when that default file does not
+    exist or has no such table.
+
+    :raises ConfigurationError: a named file that is missing, a file that is not
+        TOML, or a ``[table_name]`` that is not a table.
+    """
     explicit = config_file if config_file is not None else _first(env.get("VERACITY_CONFIG"))
     path = Path(explicit).expanduser() if explicit is not None else default_config_path()
     if not path.is_file():
         if explicit is not None:
             raise ConfigurationError(f"config file not found: {path}")
-        return {}
+        return path, {}
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"cannot read config file {path}: {exc}") from None
-    table = document.get(CONFIG_TABLE, {})
+    table = document.get(table_name, {})
     if not isinstance(table, dict):
-        raise ConfigurationError(f"{path}: [{CONFIG_TABLE}] must be a table")
+        raise ConfigurationError(f"{path}: [{table_name}] must be a table")
+    return path, table
+
+
+def _load_config(config_file: str | Path | None, env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``[llm]`` table of the config file, or ``{}`` when there is no file."""
+    path, table = read_config_table(CONFIG_TABLE, config_file, env)
     unknown = sorted(set(table) - set(LLMSettings.model_fields))
     if unknown:
         raise ConfigurationError(

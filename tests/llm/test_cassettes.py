@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import CASSETTES, REDACTED
+from support import CASSETTES
+
+from veracity.testing import REDACTED
 
 RECORDED = CASSETTES / "test_recorded_llamacpp"
 HANDWRITTEN = CASSETTES / "test_handwritten_wire"

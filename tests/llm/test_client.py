@@ -13,7 +13,6 @@ import vcr as vcrpy
 from conftest import SettingsFactory
 from fault_server import Drop, FaultServer, Hang, Reply, Stream
 from pydantic import BaseModel, field_validator
-from support import REDACTED, json_body_matcher
 
 from veracity.llm import (
     AuthenticationFailed,
@@ -23,6 +22,7 @@ from veracity.llm import (
     StructuredOutputError,
 )
 from veracity.models import LLMUsage
+from veracity.testing import REDACTED, json_body_matcher
 
 pytestmark = pytest.mark.anyio
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import seed_answers
 
+from veracity.testing import chat_completion_body
+
 MODEL = "handwritten-answers"
 _SOURCE_IN_EXTRACTION = re.compile(r"\(source id ([^)]+)\)")
 _SOURCE_IN_CHECK = re.compile(r"Claims of source (\S+):")
@@ -47,25 +49,12 @@ def completion(body: dict[str, Any]) -> dict[str, Any]:
     """A chat completion in OpenAI's wire format, with a deterministic id."""
     content = json.dumps(answer_for(body["messages"]), ensure_ascii=False)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-    prompt_tokens = sum(len(message["content"]) for message in body["messages"]) // 4
-    return {
-        "id": f"chatcmpl-handwritten-{digest}",
-        "object": "chat.completion",
-        "created": 0,
-        "model": body.get("model", MODEL),
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": len(content) // 4,
-            "total_tokens": prompt_tokens + len(content) // 4,
-        },
-    }
+    return chat_completion_body(
+        content,
+        model=body.get("model", MODEL),
+        completion_id=f"chatcmpl-handwritten-{digest}",
+        prompt_tokens=sum(len(message["content"]) for message in body["messages"]) // 4,
+    )
 
 
 class FaultPlan:
