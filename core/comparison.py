@@ -815,6 +815,93 @@ def _polarity_differences(a_text: str, b_text: str) -> list[Difference]:
     return differences
 
 
+# --- inside or outside ------------------------------------------------------------------------
+
+_OUTSIDE = frozenset("outside beyond".split())
+_INSIDE = frozenset("to in inside within into".split())
+# How many words after the preposition name the place; two at least must agree.
+_PLACE_WORDS = 4
+# Words that end a place's name: "outside the former Soviet Union since February".
+_PLACE_END = frozenset(
+    "since for after before on at with by when while as and or but to in into from during until".split()
+)
+
+
+@dataclass(frozen=True)
+class _PlacePhrase:
+    outside: bool
+    preposition: int
+    words: tuple[str, ...]
+    # Token index of each of ``words``.
+    positions: tuple[int, ...]
+
+
+def _place_phrases(tokens: Sequence[_Token]) -> list[_PlacePhrase]:
+    """The place after every in/out preposition ("to the former Soviet Union")."""
+    found: list[_PlacePhrase] = []
+    for index, token in enumerate(tokens):
+        if token.norm not in _OUTSIDE and token.norm not in _INSIDE:
+            continue
+        start = index + 1
+        if start < len(tokens) and tokens[start].norm == "the":
+            start += 1
+        positions: list[int] = []
+        for position in range(start, min(start + _PLACE_WORDS, len(tokens))):
+            word = tokens[position].norm
+            if not word[:1].isalnum() or word in _PLACE_END:
+                break
+            positions.append(position)
+        words = tuple(tokens[position].norm for position in positions)
+        found.append(_PlacePhrase(token.norm in _OUTSIDE, index, words, tuple(positions)))
+    return found
+
+
+def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    count = 0
+    for left, right in zip(a, b, strict=False):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+def _locative_differences(a_text: str, b_text: str) -> list[Difference]:
+    """A place one sentence puts the event outside of and the other inside or at.
+
+    "his first trip outside the former Soviet Union" against "his first trip to the
+    former Soviet Union". A sentence that says both of the same place says nothing
+    against either.
+    """
+    tokens_a, tokens_b = _tokens(a_text), _tokens(b_text)
+    phrases_a, phrases_b = _place_phrases(tokens_a), _place_phrases(tokens_b)
+    differences: list[Difference] = []
+    for in_a in phrases_a:
+        for in_b in phrases_b:
+            shared = _shared_prefix(in_a.words, in_b.words)
+            if in_a.outside == in_b.outside or shared < 2:
+                continue
+            place = in_a.words[:shared]
+            if any(
+                p.outside == in_b.outside and p.words[:shared] == place for p in phrases_a
+            ) or any(p.outside == in_a.outside and p.words[:shared] == place for p in phrases_b):
+                continue
+            a_span = _span_of(tokens_a, in_a.preposition, in_a.positions[shared - 1] + 1)
+            b_span = _span_of(tokens_b, in_b.preposition, in_b.positions[shared - 1] + 1)
+            differences.append(
+                Difference(
+                    kind=Disagreement.OTHER,
+                    a_span=a_span,
+                    b_span=b_span,
+                    explanation=(
+                        f"inside or outside: '{_quoted(a_text, a_span)}' "
+                        f"vs '{_quoted(b_text, b_span)}'"
+                    ),
+                    confidence=0.75,
+                )
+            )
+    return differences
+
+
 # --- the comparator ---------------------------------------------------------------------------
 
 
@@ -846,6 +933,7 @@ def compare_sentences(
     differences += _date_differences(a_text, b_text, a_published, b_published, language)
     differences += _entity_differences(a_text, b_text, language)
     differences += _polarity_differences(a_text, b_text)
+    differences += _locative_differences(a_text, b_text)
     return _without_overlaps(differences, preferred)
 
 

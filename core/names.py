@@ -104,6 +104,9 @@ _COMMON = frozenset(
     el los las unos unas y pero con por para del al según tras desde este esta estos estas se
     в на по с из к о но и а он она они это этот эта как также после до для при""".split()
 )
+# Function words of one language that, capitalized inside a sentence, begin a name in
+# any: Spanish writes "al" and "el" in lower case, so "Al Gore" and "El Paso" are names.
+_CAPITALIZED_INSIDE_NAMES = frozenset({"al", "el"})
 # Words after which a sentence-initial capitalized word is surely a name.
 _NAME_FOLLOWERS = frozenset(
     """said says told tells has had is was are were will would did does also met visited
@@ -201,6 +204,9 @@ def name_relation(a: str, b: str) -> NameRelation:
     key_a, key_b = normalize_name(a), normalize_name(b)
     if key_a == key_b:
         return NameRelation.SAME
+    # "Khamenei of Iran" names Khamenei; "Bank of England" against "Bank of Japan" stays whole.
+    if (" of " in key_a) != (" of " in key_b):
+        key_a, key_b = _without_home(key_a), _without_home(key_b)
     words_a, words_b = key_a.split(), key_b.split()
     if len(words_a) == 1 and words_a[0] == _initials(words_b):
         return NameRelation.SAME
@@ -214,6 +220,12 @@ def name_relation(a: str, b: str) -> NameRelation:
     if _misspelled(words_a, words_b):
         return NameRelation.MISSPELLING
     return NameRelation.DIFFERENT
+
+
+def _without_home(key: str) -> str:
+    """A normalized name without a closing "of" and a known place ("khamenei of iran")."""
+    head, of, place = key.rpartition(" of ")
+    return head if of and head and place in _PLACES else key
 
 
 def _misspelled(words_a: list[str], words_b: list[str]) -> bool:
@@ -291,13 +303,18 @@ def find_names(text: str, language: str | None = None) -> tuple[NameMention, ...
         if not is_name or lowered in _TITLES or _fold(lowered) in MONTH_NAMES | WEEKDAY_NAMES:
             close()
             continue
-        if lowered in _COMMON and (not current or _is_sentence_start(text, start)):
+        sentence_start = _is_sentence_start(text, start)
+        if (
+            lowered in _COMMON
+            and (not current or sentence_start)
+            and (sentence_start or lowered not in _CAPITALIZED_INSIDE_NAMES)
+        ):
             close()
             continue
         if pending:
             current.extend(pending)
             pending = []
-        if _is_sentence_start(text, start) and current:
+        if sentence_start and current:
             close()
         current.append((start, end, word))
         if _POSSESSIVE.search(word):

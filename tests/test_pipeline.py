@@ -67,6 +67,54 @@ def test_supporting_evidence_stands_at_its_span_in_the_other_source(
             assert verdict.evidence_span.of(text) == verdict.evidence
 
 
+@pytest.mark.parametrize(
+    ("source", "against", "finding"),
+    [
+        (SPUN, WIRE, "'engagement' vs 'contact'"),
+        (SPUN, WIRE, "'certainly damage' vs 'definitely harm'"),
+        (SPUN, WIRE, "name 'Laisi'"),
+        (SPUN, WIRE, "name 'Rice'"),
+        (SPUN, WIRE, "'to the former Soviet Union' vs 'outside the former Soviet Union'"),
+        (SPUN, SPUN, "the headline 'Putin meets Iranian leader on first trip outside"),
+        (DIGEST, WIRE, "'Iran and Saudi Arabia' vs 'Israel and Saudi Arabia'"),
+        (DIGEST, WIRE, "(drops Turkey)"),
+        (DIGEST, DIGEST, "'Al Khamenei of Iran' vs 'Ali Khamenei'"),
+    ],
+    ids=[
+        "altered quote",
+        "altered quote of Khamenei",
+        "misspelt name",
+        "sound-alike name",
+        "trip to, not outside, the former Soviet Union",
+        "headline against its own body",
+        "who visited where",
+        "Turkey added to Assad's backers",
+        "misspelt name in a headline",
+    ],
+)
+def test_the_seed_story_findings_stand_against_the_right_source(
+    seed_report: StoryReport, source: str, against: str, finding: str
+) -> None:
+    assert any(
+        verdict.source_id == source
+        and verdict.against_source_id == against
+        and finding in verdict.explanation
+        for verdict in seed_report.contradictions()
+    ), [v.explanation for v in seed_report.contradictions() if v.source_id == source]
+
+
+def test_the_wire_report_is_contradicted_only_where_the_others_changed_it(
+    seed_report: StoryReport,
+) -> None:
+    # Every contradiction of a wire claim is one of the others' changes, seen from the wire.
+    for verdict in seed_report.contradictions():
+        if verdict.source_id == WIRE:
+            assert any(
+                other.source_id == verdict.against_source_id and other.against_source_id == WIRE
+                for other in seed_report.contradictions()
+            ), verdict.explanation
+
+
 def test_every_source_gets_a_score(seed_report: StoryReport) -> None:
     assert sorted(score.source_id for score in seed_report.scores) == sorted(
         seed_report.story.source_ids

@@ -136,9 +136,10 @@ def test_seed_russian_president_rice_is_not_iranian_president_raisi() -> None:
             "Russian President Vladimir Putin visited Tehran on Tuesday for talks with Iranian "
             "Supreme Leader Ayatollah Ali Khamenei, the Kremlin leader's first trip outside the "
             "former Soviet Union since Moscow's Feb. 24 invasion of Ukraine.",
+            # The spun seed says "first trip to the former Soviet Union": see the test below.
             "Russian President Vladimir Putin held talks in Iran on Tuesday with Supreme Leader "
-            "Ayatollah Ali Khamenei as the Kremlin leader since Moscow’s first trip to the former "
-            "Soviet Union since its invasion of Ukraine on February 24.",
+            "Ayatollah Ali Khamenei as the Kremlin leader since Moscow’s first trip outside the "
+            "former Soviet Union since its invasion of Ukraine on February 24.",
             id="Feb. 24 is February 24",
         ),
         pytest.param(
@@ -530,6 +531,29 @@ def test_a_quoted_fragment_cut_short_where_the_sentence_ends_is_no_change() -> N
         kinds(
             "He said Russia “maintained its independence” from the United States.",
             "He said Russia “maintained its independence”.",
+        )
+        == []
+    )
+
+
+def test_the_spun_seeds_trip_to_the_former_soviet_union_contradicts_the_wires_trip_outside_it() -> (
+    None
+):
+    assert kinds(
+        "Russian President Vladimir Putin visited Tehran on Tuesday for talks with Iranian "
+        "Supreme Leader Ayatollah Ali Khamenei, the Kremlin leader's first trip outside the "
+        "former Soviet Union since Moscow's Feb. 24 invasion of Ukraine.",
+        "Russian President Vladimir Putin held talks in Iran on Tuesday with Supreme Leader "
+        "Ayatollah Ali Khamenei as the Kremlin leader since Moscow’s first trip to the former "
+        "Soviet Union since its invasion of Ukraine on February 24.",
+    ) == [Disagreement.OTHER]
+
+
+def test_a_sentence_that_names_both_sides_of_a_border_contradicts_neither() -> None:
+    assert (
+        kinds(
+            "He flew to the European Union, his first trip outside the European Union in years.",
+            "It was his first trip outside the European Union in years.",
         )
         == []
     )

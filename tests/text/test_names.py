@@ -159,3 +159,16 @@ def test_places_and_different_initials_never_sound_alike() -> None:
 def test_a_name_followed_by_said_and_a_full_stop_is_certain() -> None:
     (name,) = find_names('"We will not accept it," Ortega said.')
     assert name.certain
+
+
+def test_a_capitalized_al_inside_a_sentence_begins_a_name() -> None:
+    assert [name.text for name in find_names("He met Al Gore and Ayatollah Al Khamenei.")] == [
+        "Al Gore",
+        "Al Khamenei",
+    ]
+
+
+def test_a_name_of_its_country_is_the_name_itself() -> None:
+    assert name_relation("Erdogan of Turkey", "Tayyip Erdogan") is NameRelation.PART
+    assert name_relation("Al Khamenei of Iran", "Ali Khamenei") is NameRelation.MISSPELLING
+    assert name_relation("Bank of England", "Bank of Japan") is NameRelation.DIFFERENT
