@@ -191,8 +191,8 @@ def headline_contradictions(
     """Verdicts for headlines that their own body contradicts.
 
     The headline has no span in the text, so the verdict sits on the body
-    sentence that reports the same thing, with that sentence as evidence and
-    the headline quoted in the explanation. A Title Case headline is first
+    sentence that reports the same thing, with the headline as its evidence
+    (without a span) and quoted in the explanation. A Title Case headline is first
     given the casing the story's texts use, so that "Meets With" is read as
     words and not as a name.
     """
@@ -231,7 +231,6 @@ def headline_contradictions(
         if found is None:
             continue
         index, differences = found
-        sentence = alignment.sentences[document.id][index]
         verdicts.append(
             Verdict(
                 claim_id=by_sentence[(document.id, index)].id,
@@ -239,8 +238,9 @@ def headline_contradictions(
                 against_source_id=document.id,
                 stance=Stance.CONTRADICTS,
                 disagreement=differences[0].kind,
-                evidence=sentence.text,
-                evidence_span=sentence.span,
+                # The headline is the other passage; it has no place in the text.
+                evidence=document.title.strip(),
+                evidence_span=None,
                 explanation=f"the headline '{document.title.strip()}' contradicts the body: "
                 + "; ".join(difference.explanation for difference in differences),
                 confidence=round(differences[0].confidence * 0.9, 3),

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -248,3 +249,53 @@ def test_the_guide_has_a_runnable_example_for_every_hook() -> None:
 def test_the_guides_example_runs(number: int) -> None:
     example = _runnable_examples()[number]
     exec(compile(example, f"docs/plugins.md example {number + 1}", "exec"), {"__name__": "example"})
+
+
+def _tutorial_blocks(language: str) -> list[str]:
+    """The tutorial's code blocks in ``language``, in the order a reader meets them."""
+    guide = GUIDE.read_text(encoding="utf-8")
+    tutorial = guide[guide.index("## Tutorial") : guide.index("## How plugins are registered")]
+    return re.findall(rf"```{language}\n(.*?)```", tutorial, re.DOTALL)
+
+
+def test_the_tutorial_goes_from_an_empty_folder_to_an_installed_tested_plugin(
+    tmp_path: Path,
+) -> None:
+    module, conftest, test_module = _tutorial_blocks("python")
+    (pyproject,) = _tutorial_blocks("toml")
+    folder = tmp_path / "veracity-csv"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "veracity_csv.py").write_text(module, encoding="utf-8")
+    (folder / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    (folder / "tests" / "conftest.py").write_text(conftest, encoding="utf-8")
+    (folder / "tests" / "test_csv.py").write_text(test_module, encoding="utf-8")
+    site = tmp_path / "site"
+    # Installed as pip installs it (entry point and all), into a folder of its own.
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--target", str(site), str(folder)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {k: v for k, v in os.environ.items() if k != "VERACITY_LOAD_PLUGINS"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+
+    def run(*command: str) -> str:
+        result = subprocess.run(
+            command, cwd=folder, env=env, capture_output=True, text=True, timeout=240, check=False
+        )
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        return result.stdout
+
+    listed = json.loads(run(sys.executable, "-m", "veracity", "plugins", "--json"))
+    (csv_plugin,) = [plugin for plugin in listed if plugin["name"] == "csv"]
+    assert csv_plugin["origin"] == "veracity-csv 0.1.0"
+    (folder / "a.txt").write_text("The bridge opened on Monday. It cost 40 million euros.\n")
+    (folder / "b.txt").write_text("The bridge opened on Monday. It cost 45 million euros.\n")
+    rows = run(
+        sys.executable, "-m", "veracity", "run", "a.txt", "b.txt", "--format", "csv", "--quiet"
+    )
+    assert "contradicts,number" in rows
+    assert " passed" in run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")

@@ -91,7 +91,8 @@ def test_a_headline_the_body_contradicts_is_a_verdict_against_itself() -> None:
     [verdict] = [v for v in report.contradictions() if v.against_source_id == v.source_id]
     assert verdict.source_id == "a"
     assert verdict.disagreement is Disagreement.NUMBER
-    assert verdict.evidence == body
+    assert report.claims and verdict.evidence == "Harwick dam opens after five years of delays"
+    assert verdict.evidence_span is None
     assert "headline" in verdict.explanation
 
 
