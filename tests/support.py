@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,3 +32,21 @@ def load_bench_module(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def pip_install_into(package: Path, site: Path) -> None:
+    """Install ``package`` as pip does (metadata and entry points) into the folder ``site``.
+
+    Offline: no dependencies and no build isolation (setuptools and wheel come with
+    the dev extra). Put ``site`` on ``sys.path`` or ``PYTHONPATH`` to use it.
+    """
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--target", str(site), str(package)),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"pip could not install {package}:\n{result.stderr[-3000:]}"

@@ -9,13 +9,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support import REPO, WriteFiles
+from support import REPO, WriteFiles, pip_install_into
 
 from veracity import Claim, Document, RunReport, Verdict, hookimpl
 from veracity.cli import main
@@ -34,16 +34,25 @@ CONVOY = {
 
 
 @pytest.fixture(scope="session")
-def units_installed() -> None:
-    """The example plugin package must be installed (.ci/run does it; so can you)."""
+def units_installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The example plugin package, installed: as it is in the environment when it is
+    (``pip install -e examples/veracity-check-units``), else into a folder of its own for
+    this test session, put on ``sys.path`` and ``PYTHONPATH``."""
     try:
         importlib.metadata.distribution("veracity-check-units")
     except importlib.metadata.PackageNotFoundError:
-        pytest.fail(
-            "the example plugin is not installed: run "
-            f"`{sys.executable} -m pip install -e {EXAMPLE.relative_to(REPO)}`",
-            pytrace=False,
+        pass
+    else:
+        yield
+        return
+    site = tmp_path_factory.mktemp("units-site")
+    pip_install_into(EXAMPLE, site)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(site))
+        patch.setenv(
+            "PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
         )
+        yield
 
 
 @pytest.fixture
@@ -270,15 +279,7 @@ def test_the_tutorial_goes_from_an_empty_folder_to_an_installed_tested_plugin(
     (folder / "tests" / "conftest.py").write_text(conftest, encoding="utf-8")
     (folder / "tests" / "test_csv.py").write_text(test_module, encoding="utf-8")
     site = tmp_path / "site"
-    # Installed as pip installs it (entry point and all), into a folder of its own.
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"),
-            *("--no-build-isolation", "--target", str(site), str(folder)),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_install_into(folder, site)
     env = {k: v for k, v in os.environ.items() if k != "VERACITY_LOAD_PLUGINS"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
 
