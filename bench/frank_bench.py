@@ -14,7 +14,7 @@ FRANK summaries are lower-cased and PTB-tokenized (``$ 1.2 million``,
 checkers get the same normalized summary: tokens joined back, quotation
 marks restored, the decoder's ``UNK`` token written in lower case (it stands
 for a word the model could not spell, not for a name), and each word given the
-casing the article gives it (:func:`veracity.names.recase`), since veracity
+casing the article gives it (:func:`veracity.text.names.recase`), since veracity
 reads names by their capitals.
 
 Reported: balanced accuracy (the mean of the recall on unfaithful and on
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from veracity import Document, Pipeline, Settings, Story
-from veracity.names import recase
+from veracity.text.names import recase
 
 DATA = (
     Path(__file__).resolve().parent.parent / ".." / "shared" / "benchdata" / "frank-cnndm_dev.jsonl"

@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from veracity import Disagreement, Document, Pipeline, Settings, Story, StoryReport
-from veracity.names import normalize_name
-from veracity.segmentation import split_sentences
+from veracity.text.names import normalize_name
+from veracity.text.segmentation import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 STORY_DIRS = (ROOT / "seeds", *sorted((ROOT / "bench" / "stories").iterdir()))

@@ -44,8 +44,8 @@ from veracity.models import (
     Story,
     Verdict,
 )
-from veracity.segmentation import split_sentences
-from veracity.truth_discovery import TruthDiscoveryParams, estimate_truth
+from veracity.scoring.truth_discovery import TruthDiscoveryParams, estimate_truth
+from veracity.text.segmentation import split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -6,11 +6,12 @@ claim against the other sources and score how reliable each source is.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.pipeline.runner import Pipeline
 
+from ._moved import install as _install_moved_modules
 from .api import check
 from .errors import ConfigurationError, InputError, PluginError, VeracityError
-from .hookspecs import hookimpl
 from .models import (
     Claim,
     ClaimCredibility,
@@ -36,10 +37,10 @@ from .models import (
     SummarySentence,
     Verdict,
 )
-
-# Imported last: the pipeline needs the names above.
-from .pipeline import Pipeline
 from .settings import Settings
+from .version import __version__
+
+_install_moved_modules()
 
 __all__ = [
     "Claim",

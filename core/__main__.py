@@ -1,5 +1,5 @@
 """``python -m veracity``: the same as the ``veracity`` command."""
 
-from .cli import main
+from veracity.cli.main import main
 
 main()

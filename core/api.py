@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from veracity.pipeline.runner import Pipeline, make_story
+
 from .errors import InputError
 from .models import Document, Story, StoryFailure, StoryReport
-from .pipeline import Pipeline, make_story
 from .settings import Settings
 
 

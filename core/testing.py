@@ -33,11 +33,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from veracity.pipeline.plugin_manager import ENTRY_POINT_GROUP, build_plugin_manager
+from veracity.pipeline.runner import Pipeline
+from veracity.pipeline.runner import make_story as _story_from_documents
+
 from .llm import LLMClient, LLMSettings
 from .models import Document, Story
-from .pipeline import Pipeline
-from .pipeline import make_story as _story_from_documents
-from .plugin_manager import ENTRY_POINT_GROUP, build_plugin_manager
 from .settings import Settings
 
 #: The model name a scripted or replayed client sends.

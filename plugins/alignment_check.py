@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from veracity import hookimpl
-from veracity.alignment import ALIGNED, AlignedSentence, StoryAlignment, content_words
-from veracity.comparison import Difference, differences_by_confidence
-from veracity.context import StageContext
-from veracity.dates import dateline_date
+from veracity.comparison.alignment import ALIGNED, AlignedSentence, StoryAlignment, content_words
+from veracity.comparison.differences import Difference, differences_by_confidence
 from veracity.models import Claim, Document, Stance, Story, Verdict
-from veracity.names import recase
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.dates import dateline_date
+from veracity.text.names import recase
 
 NAME = "alignment_check"
 # How many of the other source's best matches are compared with a claim.

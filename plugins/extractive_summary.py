@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from veracity import hookimpl
-from veracity.alignment import ALIGNED, StoryAlignment
-from veracity.comparison import differences_by_confidence
-from veracity.context import StageContext
+from veracity.comparison.alignment import ALIGNED, StoryAlignment
+from veracity.comparison.differences import differences_by_confidence
 from veracity.models import Story, Summary, SummarySentence
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
 
 NAME = "extractive_summary"
 # Two sentences this similar say the same thing; the summary keeps one.

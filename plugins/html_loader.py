@@ -6,12 +6,12 @@ from pathlib import Path
 
 import trafilatura
 
-from veracity import hookimpl
-from veracity.boilerplate import clean_text
-from veracity.context import StageContext
 from veracity.errors import InputError
+from veracity.inputs.reading import read_text
 from veracity.models import Document, DocumentMeta
-from veracity.reading import read_text
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.boilerplate import clean_text
 
 from .text_loader import parse_date
 

@@ -19,8 +19,8 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from veracity import hookimpl
 from veracity.models import Disagreement, RunReport, StoryReport, Verdict
+from veracity.pipeline.hookspecs import hookimpl
 
 KINDS = [kind.value for kind in Disagreement]
 

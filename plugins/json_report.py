@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from veracity import hookimpl
 from veracity.models import RunReport
+from veracity.pipeline.hookspecs import hookimpl
 
 
 @hookimpl(trylast=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from veracity import hookimpl
-from veracity.context import StageContext
 from veracity.errors import InputError
+from veracity.inputs.reading import read_text
 from veracity.models import Document
-from veracity.reading import read_text
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
 
 from .html_loader import document_from_html
 from .text_loader import document_from_text

@@ -19,13 +19,13 @@ import asyncio
 
 from pydantic import BaseModel, Field
 
-from veracity import hookimpl
-from veracity.alignment import StoryAlignment, content_words
-from veracity.chunking import pack
-from veracity.context import StageContext
+from veracity.comparison.alignment import StoryAlignment, content_words
+from veracity.llm.chunking import pack
+from veracity.llm.prompt_templates import delimit, load_prompt
 from veracity.models import Claim, Disagreement, DroppedItem, Span, Stance, Story, Verdict
-from veracity.prompt_templates import delimit, load_prompt
-from veracity.quote_matching import locate_quote
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.quote_matching import locate_quote
 
 NAME = "llm_check"
 # Passages this similar to a claim's sentence are worth showing the model.

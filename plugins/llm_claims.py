@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from veracity import hookimpl
-from veracity.chunking import chunk_spans
-from veracity.context import StageContext
+from veracity.llm.chunking import chunk_spans
+from veracity.llm.prompt_templates import delimit, load_prompt
 from veracity.models import Claim, ClaimKind, Document, DroppedItem, Story
-from veracity.prompt_templates import delimit, load_prompt
-from veracity.quote_matching import locate_quote
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.quote_matching import locate_quote
 
 NAME = "llm_claims"
 

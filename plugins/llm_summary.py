@@ -11,11 +11,11 @@ import asyncio
 
 from pydantic import BaseModel, Field
 
-from veracity import hookimpl
-from veracity.chunking import chunk_spans, pack
-from veracity.context import StageContext
+from veracity.llm.chunking import chunk_spans, pack
+from veracity.llm.prompt_templates import delimit, load_prompt
 from veracity.models import DroppedItem, Story, Summary, SummarySentence
-from veracity.prompt_templates import delimit, load_prompt
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
 
 NAME = "llm_summary"
 

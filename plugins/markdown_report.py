@@ -6,8 +6,8 @@ contradiction with both passages side by side.
 
 from __future__ import annotations
 
-from veracity import hookimpl
 from veracity.models import RunReport, Stance, StoryReport
+from veracity.pipeline.hookspecs import hookimpl
 
 
 def _escape(text: str) -> str:

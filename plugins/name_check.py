@@ -24,11 +24,11 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from veracity import hookimpl
-from veracity.alignment import StoryAlignment
-from veracity.context import StageContext
+from veracity.comparison.alignment import StoryAlignment
 from veracity.models import Claim, Disagreement, Document, Stance, Story, Verdict
-from veracity.names import (
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.names import (
     NameMention,
     NameRelation,
     find_names,

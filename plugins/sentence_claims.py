@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from veracity import hookimpl
-from veracity.context import StageContext
 from veracity.models import Claim, ClaimKind, Document, Story
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
 
 NAME = "sentence_claims"
 MIN_WORDS = 5

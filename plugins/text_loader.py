@@ -11,11 +11,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from veracity import hookimpl
-from veracity.boilerplate import clean_text
-from veracity.context import StageContext
+from veracity.inputs.reading import read_text
 from veracity.models import Document, DocumentMeta
-from veracity.reading import read_text
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.boilerplate import clean_text
 
 SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 

@@ -3,7 +3,7 @@
 A source is as reliable as the claims it asserts are credible, and a claim is
 as credible as the sources that support it are reliable, against those that
 contradict it; near-copies count as one witness. The estimator lives in
-:mod:`veracity.truth_discovery`; this plugin hands it the story and reports
+:mod:`veracity.scoring.truth_discovery`; this plugin hands it the story and reports
 what it could not use. It reads only the verdicts' stances, kinds and
 confidences, so it scores the same whether they came from the offline checker
 or from an LLM.
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from veracity import hookimpl
 from veracity.models import Claim, Scoring, Story, Verdict
-from veracity.truth_discovery import SCORER, estimate_truth, to_scoring
+from veracity.pipeline.hookspecs import hookimpl
+from veracity.scoring.truth_discovery import SCORER, estimate_truth, to_scoring
 
 if TYPE_CHECKING:
-    from veracity.context import StageContext
+    from veracity.pipeline.context import StageContext
 
 
 @hookimpl

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from support import SEEDS
 
 from veracity import Document, Pipeline, StoryReport
-from veracity.cli import main
-from veracity.context import StageContext
-from veracity.output import INDEX_NAME, BatchDirectory, IndexEntry, file_stem
+from veracity.cli.main import main
+from veracity.cli.output import INDEX_NAME, BatchDirectory, IndexEntry, file_stem
+from veracity.pipeline.context import StageContext
 
 DAM = "The dam on the Kora river opened on Tuesday after three years of delays, officials said."
 DAM_COPY = "The dam on the Kora river opened on Tuesday, three years late, officials said."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from veracity.boilerplate import clean_text
+from veracity.text.boilerplate import clean_text
 
 PAGE = """Home NewsWorld News Minister resigns over budget
 

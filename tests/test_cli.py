@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from support import SEEDS, WriteFiles
 
 from veracity import RunReport
-from veracity.cli import main
+from veracity.cli.main import main
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from support import WriteFiles
 
 from veracity import InputError
-from veracity.discovery import discover
+from veracity.inputs.discovery import discover
 
 
 def test_a_directory_of_articles_is_one_story(write_files: WriteFiles) -> None:

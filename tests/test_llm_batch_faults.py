@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from support import SEEDS
 
 from veracity import RunReport
-from veracity.cli import main
+from veracity.cli.main import main
 
 sys.path.insert(0, str(Path(__file__).parent / "llm_stages"))
 

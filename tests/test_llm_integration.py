@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from veracity import Document, Pipeline, RunReport, Settings, Stance, Story, StoryReport
-from veracity.cli import main
+from veracity.cli.main import main
 from veracity.llm import LLMClient, LocalServer
 
 STORY = Story(

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from support import DIGEST, SEEDS, SPUN, WIRE
 
 from veracity import RunReport, Stance, StoryReport
-from veracity.cli import main
-from veracity.segmentation import split_sentences
+from veracity.cli.main import main
+from veracity.text.segmentation import split_sentences
 
 sys.path.insert(0, str(Path(__file__).parent / "llm_stages"))
 
@@ -205,7 +205,7 @@ def test_prompts_fence_article_text_as_data(
 
 
 def test_a_prompts_directory_overrides_a_built_in_prompt(tmp_path: Path) -> None:
-    from veracity.prompt_templates import load_prompt
+    from veracity.llm.prompt_templates import load_prompt
 
     builtin = load_prompt("extract_claims")
     prompts = tmp_path / "prompts"

@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from support import REPO, WriteFiles, pip_install_into
 
 from veracity import Claim, Document, RunReport, Verdict, hookimpl
-from veracity.cli import main
-from veracity.hookdocs import REGENERATE, is_stale
-from veracity.hookspecs import describe_hooks
+from veracity.cli.main import main
 from veracity.llm import ChatMessage, RequestRejected
-from veracity.plugin_manager import build_plugin_manager
+from veracity.pipeline.hookdocs import REGENERATE, is_stale
+from veracity.pipeline.hookspecs import describe_hooks
+from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.testing import cassette_client, make_story, pipeline_with, scripted_llm
 
 EXAMPLE = REPO / "examples" / "veracity-check-units"

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from support import WriteFiles
 
 from veracity import Claim, ConfigurationError, Story, hookimpl
-from veracity.cli import main
-from veracity.context import StageContext
-from veracity.plugin_options import (
+from veracity.cli.main import main
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.plugin_options import (
     PluginOption,
     collect_options,
     read_plugin_config,

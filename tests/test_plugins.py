@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from veracity import Claim, ClaimKind, Document, Pipeline, Settings, Span, Story, hookimpl
-from veracity.context import StageContext
-from veracity.plugin_manager import DEFAULT_PLUGINS, build_plugin_manager
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.plugin_manager import DEFAULT_PLUGINS, build_plugin_manager
 
 STORY = Story(
     id="dam",

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from support import SEEDS
 
 from veracity import Document, InputError, Pipeline, Settings, check
-from veracity.cli import main
-from veracity.output import INDEX_NAME
+from veracity.cli.main import main
+from veracity.cli.output import INDEX_NAME
 
 sys.path.insert(0, str(Path(__file__).parent / "llm_stages"))
 
@@ -195,12 +195,12 @@ def test_an_output_path_that_cannot_be_a_directory_is_a_clear_error(tmp_path: Pa
 def test_a_full_disk_is_a_clear_error_that_keeps_nothing_half_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import veracity.output
+    import veracity.cli.output
 
     def full(*args: object, **kwargs: object) -> tuple[int, str]:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(veracity.output.tempfile, "mkstemp", full)
+    monkeypatch.setattr(veracity.cli.output.tempfile, "mkstemp", full)
     out = tmp_path / "r.json"
     result = CliRunner().invoke(main, ["run", str(SEEDS), "--out", str(out)])
     assert result.exit_code == 2

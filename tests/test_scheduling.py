@@ -25,10 +25,10 @@ from veracity import (
     StoryReport,
     Verdict,
 )
-from veracity.alignment import align_story
+from veracity.comparison.alignment import align_story
 from veracity.llm import LLMClient, LLMSettings
 from veracity.plugins.llm_check import check_source, settled_cells
-from veracity.quote_matching import locate_quote
+from veracity.text.quote_matching import locate_quote
 
 sim = load_bench_module("sim_endpoint")
 llm_bench = load_bench_module("llm_bench")  # finds sim_endpoint in sys.modules

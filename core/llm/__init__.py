@@ -12,6 +12,12 @@ A module per job:
 - ``background``: the private event loop sync and async callers share.
 - ``local_server``: the embedded llama.cpp server behind ``--local-model``.
 - ``errors``: the typed errors callers can catch.
+- ``prompt_templates``: prompt files (Markdown with front matter) rendered to messages.
+- ``chunking``: splitting and packing article text into a token budget.
+
+It sits above :mod:`veracity.text` (chunking splits on sentences) and below the
+pipeline; it imports nothing from :mod:`veracity.comparison`, :mod:`veracity.scoring`,
+the pipeline or the command line.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from .. import __version__
+from veracity.version import __version__
+
 from ..models import LLMUsage
 from . import wire
 from .background import BackgroundLoop

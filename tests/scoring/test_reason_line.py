@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from veracity.models import ScoreBreakdown
-from veracity.truth_discovery import SourceEstimate, reason_line, score_sources
+from veracity.scoring.truth_discovery import SourceEstimate, reason_line, score_sources
 
 
 def estimate_with(

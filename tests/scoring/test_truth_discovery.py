@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from veracity.models import ClaimStatus, Disagreement, Stance, Verdict
-from veracity.truth_discovery import (
+from veracity.scoring.truth_discovery import (
     DEFAULT_PARAMS,
     SourceEstimate,
     TruthDiscoveryParams,

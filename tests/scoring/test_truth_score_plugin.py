@@ -6,9 +6,9 @@ from types import ModuleType
 
 import pluggy
 
-from veracity import hookspecs
-from veracity.context import StageContext
 from veracity.models import Scoring, Stance, Verdict
+from veracity.pipeline import hookspecs
+from veracity.pipeline.context import StageContext
 from veracity.plugins import truth_score
 
 STATEMENTS = {

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veracity.comparison import Difference, compare_sentences
+from veracity.comparison.differences import Difference, compare_sentences
 from veracity.models import Disagreement
 
 PUBLISHED = dt.date(2022, 7, 19)  # a Tuesday

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veracity.dates import (
+from veracity.text.dates import (
     DateMention,
     dateline_date,
     dates_conflict,

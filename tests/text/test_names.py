@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veracity.names import (
+from veracity.text.names import (
     NameRelation,
     find_names,
     match_names,

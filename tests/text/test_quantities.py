@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veracity.quantities import Quantity, find_quantities, quantities_conflict, same_quantity
+from veracity.text.quantities import Quantity, find_quantities, quantities_conflict, same_quantity
 
 
 def only(text: str, language: str | None = None) -> Quantity:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veracity.quotes import QuoteMention, find_quotes
+from veracity.text.quotes import QuoteMention, find_quotes
 
 
 def only(text: str) -> QuoteMention:

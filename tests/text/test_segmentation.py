@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veracity.segmentation import guess_language, split_sentences
+from veracity.text.segmentation import guess_language, split_sentences
 
 
 def test_guesses_the_five_languages() -> None:

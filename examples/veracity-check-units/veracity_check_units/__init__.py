@@ -21,10 +21,10 @@ The slack a rounded conversion gets is the option ``units.tolerance``
 from __future__ import annotations
 
 from veracity import hookimpl
-from veracity.alignment import StoryAlignment
-from veracity.context import StageContext
+from veracity.comparison.alignment import StoryAlignment
 from veracity.models import Claim, Disagreement, Document, Stance, Story, Verdict
-from veracity.plugin_options import PluginOption
+from veracity.pipeline.context import StageContext
+from veracity.pipeline.plugin_options import PluginOption
 
 from .figures import Figure, find_figures
 

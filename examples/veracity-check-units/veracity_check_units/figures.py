@@ -1,6 +1,6 @@
 """Figures with a unit (lengths, masses, areas, money...) and whether two of them agree.
 
-veracity's :func:`veracity.quantities.find_quantities` finds the numbers of a
+veracity's :func:`veracity.text.quantities.find_quantities` finds the numbers of a
 text with their unit and scale, converted to a base unit ("30 km" and
 "18.6 miles" are both metres, "$40 billion" and "40 bn dollars" both 4e10 USD)
 and widened to the interval the digits as written allow. This module adds what
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from veracity.models import Span
-from veracity.quantities import Quantity, find_quantities
+from veracity.text.quantities import Quantity, find_quantities
 
 # What converts: figures of these kinds can be written in several units or notations.
 CONVERTIBLE = frozenset({"length", "mass", "area", "volume", "speed", "currency"})

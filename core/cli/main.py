@@ -1,0 +1,737 @@
+"""The ``veracity`` command line.
+
+Progress, tables and errors go to stderr through one rich console; stdout
+carries only a report asked for with ``--format`` and no ``--out``, so it can
+be piped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from veracity.cli.endpoint import EndpointUnusable, open_llm
+from veracity.cli.output import BatchDirectory, story_fingerprint, write_atomically
+from veracity.cli.progress import RunProgress
+from veracity.errors import ConfigurationError, VeracityError
+from veracity.inputs.discovery import discover
+from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
+from veracity.pipeline.plugin_manager import build_plugin_manager
+from veracity.pipeline.plugin_options import (
+    PluginOption,
+    collect_options,
+    read_plugin_config,
+    resolve_options,
+)
+from veracity.pipeline.runner import Pipeline
+from veracity.settings import DEFAULT_MAX_FILE_BYTES, Settings
+from veracity.version import __version__
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_ENDPOINT = 3
+LOCAL_MODEL_BUDGET = 1200
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _format_for(out: Path | None, format_name: str | None, known: Sequence[str]) -> str:
+    if format_name:
+        return format_name
+    if out is not None:
+        suffix = out.suffix.lower().lstrip(".")
+        if suffix in known:
+            return suffix
+        if suffix == "markdown":
+            return "md"
+    return "json"
+
+
+def _story_table(report: StoryReport) -> Table:
+    # Claims of each source that some source contradicts (a claim counts once).
+    disputed_claims = {(v.source_id, v.claim_id) for v in report.contradictions()}
+    contradicted: dict[str, int] = {}
+    for source_id, _ in disputed_claims:
+        contradicted[source_id] = contradicted.get(source_id, 0) + 1
+    table = Table(
+        title=f"story {report.story.id}: {len(report.story.documents)} sources",
+        title_justify="left",
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("source", no_wrap=True)
+    table.add_column("score", justify="right")
+    table.add_column("claims", justify="right")
+    table.add_column("disputed", justify="right")
+    table.add_column("why")
+    claims_per_source: dict[str, int] = {}
+    for claim in report.claims:
+        claims_per_source[claim.source_id] = claims_per_source.get(claim.source_id, 0) + 1
+    scored = {score.source_id for score in report.scores}
+    for score in report.scores:
+        table.add_row(
+            str(score.rank),
+            score.source_id,
+            f"{score.score:.2f}",
+            str(claims_per_source.get(score.source_id, 0)),
+            str(contradicted.get(score.source_id, 0)),
+            score.reason,
+        )
+    for source_id in report.story.source_ids:
+        if source_id not in scored:
+            table.add_row(
+                "-",
+                source_id,
+                "-",
+                str(claims_per_source.get(source_id, 0)),
+                str(contradicted.get(source_id, 0)),
+                "not scored",
+            )
+    return table
+
+
+def _show_story(report: StoryReport, *, quiet: bool) -> None:
+    if quiet:
+        return
+    console.print(_story_table(report))
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/] {report.story.id} {warning.stage}: {warning.message}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="veracity")
+def main() -> None:
+    """Cross-check several articles about one story: summary, claims, contradictions, scores."""
+
+
+FAIL_ON = ("contradiction", "altered-quote", "number", "date", "entity", "negation", "other")
+
+
+def _fails(report: StoryReport, fail_on: str | None) -> bool:
+    """True when the story has a finding at the ``--fail-on`` level."""
+    if fail_on is None:
+        return False
+    wanted = {"altered-quote": "quote"}.get(fail_on, fail_on)
+    return any(
+        fail_on == "contradiction"
+        or (verdict.disagreement and verdict.disagreement.value == wanted)
+        for verdict in report.contradictions()
+    )
+
+
+def _stdin_to_file(paths: tuple[Path, ...], scratch: Path) -> list[Path]:
+    """Replace a ``-`` argument by a file holding the JSONL read from standard input."""
+    resolved = []
+    for path in paths:
+        if str(path) == "-":
+            target = scratch / "stdin.jsonl"
+            target.write_bytes(sys.stdin.buffer.read())
+            resolved.append(target)
+        else:
+            resolved.append(path)
+    return resolved
+
+
+def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
+    """``--out`` names a directory when it is one, or has no report-format suffix."""
+    return out.is_dir() or out.suffix.lower().lstrip(".") not in {*formats, "markdown"}
+
+
+_PLUGIN_PARAMS = "veracity.plugin_params"
+_PLUGIN_WARNINGS = "veracity.plugin_option_warnings"
+_CLICK_TYPES: dict[str, click.ParamType[Any]] = {
+    "str": click.STRING,
+    "int": click.INT,
+    "float": click.FLOAT,
+}
+
+
+class _PluginParam(click.Option):
+    """A ``veracity run`` option that a plugin declared (``veracity_register_options``)."""
+
+    def __init__(self, option: PluginOption) -> None:
+        identifier = "plugin_option__" + option.name.replace(".", "__")
+        help_text = f"{option.help} [plugin option {option.name}; default: {option.default}]"
+        if option.type == "bool":
+            no_flag = "--no-" + option.flag.removeprefix("--")
+            # --x/--no-x with no default: "not given" stays None, so a config file can decide.
+            super().__init__([f"{option.flag}/{no_flag}", identifier], default=None, help=help_text)
+        else:
+            super().__init__(
+                [option.flag, identifier],
+                type=_CLICK_TYPES[option.type],
+                default=None,
+                help=help_text,
+            )
+        self.plugin_option = option
+
+
+def _plugin_params(ctx: click.Context, command: click.Command) -> list[_PluginParam]:
+    """The options installed plugins declare, asked once per command line."""
+    cached: list[_PluginParam] | None = ctx.meta.get(_PLUGIN_PARAMS)
+    if cached is None:
+        declared = collect_options(build_plugin_manager())
+        warnings = list(declared.warnings)
+        taken = {flag for param in command.params for flag in [*param.opts, *param.secondary_opts]}
+        cached = []
+        for option in declared.options:
+            if option.flag in taken:
+                warnings.append(
+                    f"plugin option {option.name!r} would reuse veracity's {option.flag}; ignored"
+                )
+                continue
+            cached.append(_PluginParam(option))
+        ctx.meta[_PLUGIN_PARAMS] = cached
+        ctx.meta[_PLUGIN_WARNINGS] = warnings
+    return cached
+
+
+class _RunCommand(click.Command):
+    """``veracity run`` with the options of the installed plugins added to its own.
+
+    Plugins are loaded when the command line is parsed (or ``--help`` shown),
+    because their options must be known before the arguments can be read.
+    """
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        """veracity's options, then the plugins', then ``--help``."""
+        params = super().get_params(ctx)
+        own = len(self.params)
+        return [*params[:own], *_plugin_params(ctx, self), *params[own:]]
+
+
+@main.command(cls=_RunCommand)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="A file for the whole report, or a directory: one report per story as each finishes, "
+    "plus run.jsonl; re-running skips finished stories.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "format_names",
+    multiple=True,
+    help="Report format: json, md or html (repeatable with a directory --out; "
+    "default: from --out's suffix, else json).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help="Exit with 1 when any story has a finding of this kind (to gate a pipeline).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Use only the offline engine, even if an endpoint is configured.",
+)
+@click.option("--summarizer", help="Name of the summarizer plugin to use.")
+@click.option("--scorer", help="Name of the scoring plugin to use.")
+@click.option(
+    "--disable-plugin",
+    "disabled_plugins",
+    multiple=True,
+    help="Do not load this plugin (repeatable).",
+)
+@click.option(
+    "--summary-sentences",
+    type=click.IntRange(min=1),
+    default=6,
+    show_default=True,
+    help="Sentences in an extractive summary.",
+)
+@click.option(
+    "--story-concurrency",
+    type=click.IntRange(min=1),
+    help="Stories processed at once (default: 4 offline, --concurrency with an LLM endpoint).",
+)
+@click.option(
+    "--stage-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one plugin may spend on a stage of a story.",
+)
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_FILE_BYTES,
+    show_default=True,
+    help="Largest input file read.",
+)
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Directory of prompt files overriding the built-in ones.",
+)
+@click.option(
+    "--llm-input-budget",
+    type=click.IntRange(min=200),
+    default=6000,
+    show_default=True,
+    help="Tokens of article text one LLM call may carry; longer inputs are split.",
+)
+@click.option(
+    "--base-url",
+    envvar=None,
+    help="OpenAI-compatible endpoint (default: $VERACITY_BASE_URL, $OPENAI_BASE_URL or the config file).",
+)
+@click.option("--model", help="Model name (default: $VERACITY_MODEL or the config file).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML file of LLM settings ([llm]; the API key only from here or the environment) "
+    "and plugin settings ([plugins.NAME]).",
+)
+@click.option(
+    "--local-model",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A .gguf model to serve locally with llama.cpp (pip install 'veracity[local]').",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once (default 10)."
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(min=0, max=10),
+    help="HTTP retries per LLM request (default 2).",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one LLM request may take (default 120).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds all LLM work of the run may take.",
+)
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SQLite file of the LLM response cache.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the LLM response cache.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no tables or progress, only errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every stage of every story.")
+def run(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    format_names: tuple[str, ...],
+    fail_on: str | None,
+    quiet: bool,
+    verbose: bool,
+    base_url: str | None,
+    model: str | None,
+    config_file: Path | None,
+    local_model: Path | None,
+    concurrency: int | None,
+    max_retries: int | None,
+    request_timeout: float | None,
+    deadline: float | None,
+    cache_path: Path | None,
+    no_cache: bool,
+    **options: Any,
+) -> None:
+    """Check the stories in PATHS: article files of one story, a story directory, a
+    directory of story directories, or .jsonl files with a 'story' field ('-' reads
+    JSONL from standard input)."""
+    ctx = click.get_current_context()
+    plugin_params = _plugin_params(ctx, ctx.command)
+    given = {param.plugin_option.name: options.pop(str(param.name)) for param in plugin_params}
+    for warning in ctx.meta[_PLUGIN_WARNINGS]:
+        console.print(f"[yellow]warning[/] {warning}")
+    try:
+        plugin_options = resolve_options(
+            [param.plugin_option for param in plugin_params], given, read_plugin_config(config_file)
+        )
+        settings = Settings(
+            plugin_options=plugin_options,
+            **{key: value for key, value in options.items() if value is not None},
+        )
+    except (ValueError, ConfigurationError) as error:
+        raise click.UsageError(str(error)) from None
+    if local_model is not None:
+        # The embedded server's context is 4096 tokens, and a local tokenizer counts more
+        # tokens than the chars/4 estimate: keep each call's article text well inside it.
+        settings.llm_input_budget = min(settings.llm_input_budget, LOCAL_MODEL_BUDGET)
+    try:
+        with open_llm(
+            offline=settings.offline,
+            local_model=local_model,
+            base_url=base_url,
+            model=model,
+            config_file=config_file,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=request_timeout,
+            deadline=deadline,
+            cache_path=cache_path,
+            cache_enabled=False if no_cache else None,
+        ) as llm:
+            code = _run(
+                Pipeline(settings, llm=llm),
+                paths,
+                out,
+                format_names,
+                fail_on,
+                quiet=quiet,
+                verbose=verbose,
+            )
+    except EndpointUnusable as error:
+        console.print(f"[red]error[/] {error}")
+        sys.exit(EXIT_ENDPOINT)
+    sys.exit(code)
+
+
+def _run(
+    pipeline: Pipeline,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    format_names: tuple[str, ...],
+    fail_on: str | None,
+    *,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    """The body of ``veracity run`` once the pipeline is set up; returns the exit code."""
+    for warning in pipeline.plugins.load_warnings:
+        console.print(f"[yellow]warning[/] {warning}")
+    known = _known_formats(pipeline)
+    directory_out = out is not None and _is_directory_target(out, known)
+    formats = list(dict.fromkeys(format_names)) or [
+        "json" if directory_out or out is None else _format_for(out, None, known)
+    ]
+    unknown = [name for name in formats if name not in known]
+    if unknown:
+        raise click.UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
+    if len(formats) > 1 and not directory_out:
+        raise click.UsageError("several --format values need a directory --out; name a directory")
+    if not quiet and pipeline.llm is not None:
+        console.print(
+            f"LLM engine: {pipeline.llm.settings.model} at {pipeline.llm.settings.display_base_url}"
+        )
+
+    with tempfile.TemporaryDirectory(prefix="veracity-") as scratch:
+        try:
+            story_inputs = discover(_stdin_to_file(paths, Path(scratch)))
+        except VeracityError as error:
+            console.print(f"[red]error[/] {error}")
+            return EXIT_INPUT
+        # Files of several stories (JSONL) are counted only as they are read.
+        total = None if any(item.multi_story for item in story_inputs) else len(story_inputs)
+        return _run_loaded(
+            pipeline,
+            pipeline.load_inputs(story_inputs),
+            total,
+            out,
+            formats,
+            fail_on,
+            directory_out=directory_out,
+            explicit_format=bool(format_names),
+            quiet=quiet,
+            verbose=verbose,
+        )
+
+
+def _run_loaded(
+    pipeline: Pipeline,
+    stories: Iterator[Story | StoryFailure],
+    total: int | None,
+    out: Path | None,
+    formats: list[str],
+    fail_on: str | None,
+    *,
+    directory_out: bool,
+    explicit_format: bool,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    """Run the stories as they are read and write or print what they found."""
+    report = RunReport(run=pipeline.run_info())
+    render = partial(_render, pipeline)
+    batch = None
+    if directory_out and out is not None:
+        try:
+            batch = BatchDirectory(out, formats, render, report.run)
+        except OSError as error:
+            console.print(
+                f"[red]error[/] cannot write to {out}: {error.strerror}; choose another --out"
+            )
+            return EXIT_INPUT
+    # A batch written to a directory keeps one line per story in memory, not its report.
+    tally = _Tally(fail_on=fail_on, keep_reports=batch is None)
+    interrupted = False
+    # SIGTERM (a container stopping, a job timeout) stops the run as Ctrl-C does: finished
+    # stories are kept.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        asyncio.run(
+            _run_batch(pipeline, stories, total, report, tally, batch, quiet=quiet, verbose=verbose)
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+        console.print("[yellow]interrupted[/]: keeping the stories that finished")
+    except OSError as error:
+        console.print(
+            f"[red]error[/] cannot write the report: {error.strerror}; finished stories are kept in {out}"
+        )
+        return EXIT_INPUT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if out is not None and batch is None:
+        try:
+            write_atomically(out, render(report, formats[0]))
+        except OSError as error:
+            console.print(
+                f"[red]error[/] cannot write {out}: {error.strerror}; choose another --out"
+            )
+            return EXIT_INPUT
+        if not quiet:
+            console.print(f"wrote {out} ({formats[0]}, {len(report.stories)} stories)")
+    elif batch is not None and not quiet:
+        console.print(
+            f"wrote {len(tally.rows)} stories to {out} ({', '.join(formats)}) and {batch.index_path.name}"
+        )
+    elif explicit_format:
+        click.echo(render(report, formats[0]), nl=False)
+    _print_closing(report, tally, quiet=quiet)
+    if interrupted:
+        return 130
+    if any(failure.kind == "endpoint" for failure in report.failures):
+        return EXIT_ENDPOINT
+    if report.failures or not (tally.rows or batch):
+        return EXIT_INPUT
+    if any(row.fails for row in tally.rows):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _render(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
+    rendered = pipeline.plugins.pm.hook.veracity_render_report(report=report, format=format_name)
+    if not isinstance(rendered, str):
+        raise VeracityError(f"no plugin renders the format {format_name!r}")
+    return rendered
+
+
+@dataclass(frozen=True)
+class _StoryRow:
+    """What the closing table and exit code need of one finished story."""
+
+    story_id: str
+    sources: int
+    contradictions: int
+    ranking: str
+    usage: LLMUsage
+    fails: bool
+
+
+@dataclass
+class _Tally:
+    """The finished stories of a run: a row each, and their reports when they are kept."""
+
+    fail_on: str | None
+    keep_reports: bool
+    rows: list[_StoryRow] = field(default_factory=list)
+    last: StoryReport | None = None
+
+    def add(self, result: StoryReport, report: RunReport) -> None:
+        self.rows.append(
+            _StoryRow(
+                story_id=result.story.id,
+                sources=len(result.story.documents),
+                contradictions=len(result.contradictions()),
+                ranking=", ".join(
+                    f"{score.source_id} {score.score:.2f}" for score in result.scores
+                ),
+                usage=result.usage,
+                fails=_fails(result, self.fail_on),
+            )
+        )
+        self.last = result
+        if self.keep_reports:
+            report.stories.append(result)
+
+
+async def _run_batch(
+    pipeline: Pipeline,
+    stories: Iterator[Story | StoryFailure],
+    total: int | None,
+    report: RunReport,
+    tally: _Tally,
+    batch: BatchDirectory | None,
+    *,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    with RunProgress(console, total, quiet=quiet, verbose=verbose) as progress:
+        pipeline.on_stage = progress.stage
+        fingerprints: dict[str, str] = {}
+        # Stories handed to the pipeline and not yet finished.
+        unfinished: set[str] = set()
+
+        def to_run() -> Iterator[Story | StoryFailure]:
+            for item in stories:
+                if isinstance(item, Story) and batch is not None:
+                    fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
+                    if batch.is_done(item, fingerprints[item.id]):
+                        progress.skipped(item.id)
+                        continue
+                unfinished.add(item.story_id if isinstance(item, StoryFailure) else item.id)
+                yield item
+
+        pending = to_run()
+        async with aclosing(pipeline.arun_stories(pending)) as results:
+            async for result in results:
+                if _record(
+                    result, report, tally, batch, fingerprints, progress, quiet=quiet or total != 1
+                ):
+                    break
+                unfinished.discard(
+                    result.story_id if isinstance(result, StoryFailure) else result.story.id
+                )
+        if any(failure.kind == "endpoint" for failure in report.failures):
+            # The endpoint failed: the stories not yet done are reported, not run against it.
+            for _ in pending:
+                pass
+            failed = {failure.story_id for failure in report.failures}
+            for story_id in sorted(unfinished - failed):
+                report.failures.append(
+                    StoryFailure(
+                        story_id=story_id, error="not run: the LLM endpoint failed", kind="endpoint"
+                    )
+                )
+    report.stories.sort(key=lambda story: story.story.id)
+    tally.rows.sort(key=lambda row: row.story_id)
+    if len(tally.rows) > 1 and not quiet:
+        console.print(_batch_table(tally))
+    elif len(tally.rows) == 1 and progress.live and tally.last is not None:
+        _show_story(tally.last, quiet=quiet)
+
+
+def _record(
+    result: StoryReport | StoryFailure,
+    report: RunReport,
+    tally: _Tally,
+    batch: BatchDirectory | None,
+    fingerprints: dict[str, str],
+    progress: RunProgress,
+    *,
+    quiet: bool,
+) -> bool:
+    """Keep one finished story; True when the run should stop (the endpoint failed)."""
+    if isinstance(result, StoryFailure):
+        report.failures.append(result)
+        if batch is not None:
+            batch.write_failure(result)
+        progress.finished(result)
+        return result.kind == "endpoint"
+    tally.add(result, report)
+    if batch is not None:
+        batch.write_story(result, fingerprints[result.story.id])
+    progress.finished(result)
+    if not progress.live:
+        _show_story(result, quiet=quiet)
+    return False
+
+
+def _batch_table(tally: _Tally) -> Table:
+    table = Table(title=f"{len(tally.rows)} stories", title_justify="left")
+    for column in ("story", "sources", "contradictions", "ranking (best first)"):
+        table.add_column(column)
+    for row in tally.rows:
+        table.add_row(row.story_id, str(row.sources), str(row.contradictions), row.ranking)
+    return table
+
+
+def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
+    if report.failures:
+        console.print(
+            f"[red]{len(report.failures)} stor{'y' if len(report.failures) == 1 else 'ies'} failed:[/]"
+        )
+        for failure in report.failures:
+            console.print(f"  {failure.story_id}: {failure.error}")
+    if quiet:
+        return
+    contradictions = sum(row.contradictions for row in tally.rows)
+    usage = LLMUsage()
+    for row in tally.rows:
+        usage = usage.add(row.usage)
+    calls = (
+        f", {usage.calls} LLM calls ({usage.cache_hits} cached, {usage.retries} retries)"
+        if usage.calls or usage.cache_hits
+        else ""
+    )
+    console.print(
+        f"{len(tally.rows)} stories checked ({report.run.engine} engine), "
+        f"{contradictions} contradictions, {len(report.failures)} failed{calls}"
+    )
+
+
+def _known_formats(pipeline: Pipeline) -> list[str]:
+    names = {name for found in pipeline.plugins.pm.hook.veracity_report_formats() for name in found}
+    return sorted(names)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def plugins(as_json: bool) -> None:
+    """List the registered plugins, the hooks each implements and the options each adds."""
+    manager = build_plugin_manager()
+    declared = collect_options(manager)
+    for warning in [*manager.load_warnings, *declared.warnings]:
+        console.print(f"[yellow]warning[/] {warning}")
+    infos = manager.plugins()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "name": i.name,
+                        "hooks": list(i.hooks),
+                        "origin": i.origin,
+                        "options": [
+                            option.model_dump() for option in declared.by_plugin.get(i.name, [])
+                        ],
+                    }
+                    for i in infos
+                ],
+                indent=2,
+            )
+        )
+        return
+    table = Table("plugin", "origin", "hooks", "options")
+    for info in infos:
+        table.add_row(
+            info.name,
+            info.origin,
+            ", ".join(hook.removeprefix("veracity_") for hook in info.hooks),
+            ", ".join(option.flag for option in declared.by_plugin.get(info.name, [])),
+        )
+    Console(highlight=False).print(table)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON schema of the report ``veracity run --format json`` writes."""
+    click.echo(json.dumps(RunReport.model_json_schema(), indent=2))

@@ -1,0 +1,153 @@
+"""Writing reports so that no finished work is ever lost.
+
+Every file is written atomically (a temporary file, then a rename). A batch
+written to a directory gets one report per story, in each requested format,
+the moment the story finishes, and a line in ``run.jsonl``; re-running the
+same command skips the stories whose line and files are already there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from veracity.models import RunInfo, RunReport, Story, StoryFailure, StoryReport, stable_id
+from veracity.settings import Settings
+
+INDEX_NAME = "run.jsonl"
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so no reader sees half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp makes the file private; a report gets the permissions any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def story_fingerprint(story: Story, settings: Settings, run: RunInfo) -> str:
+    """What a story's report depends on: its documents, the settings, the version and plugins."""
+    relevant = settings.model_dump_json(exclude={"story_concurrency", "max_file_bytes"})
+    return stable_id(
+        story.model_dump_json(),
+        relevant,
+        run.veracity_version,
+        run.engine,
+        run.model or "",
+        ",".join(run.plugins),
+        length=20,
+    )
+
+
+def file_stem(story_id: str) -> str:
+    """A file name for a story id: safe characters only, with a hash when any were replaced."""
+    safe = _UNSAFE.sub("_", story_id).strip("._") or "story"
+    return safe if safe == story_id else f"{safe}-{stable_id(story_id, length=6)}"
+
+
+class IndexEntry(BaseModel):
+    """One line of ``run.jsonl``: a story finished or failed."""
+
+    story_id: str
+    status: Literal["done", "failed"]
+    fingerprint: str | None = None
+    files: list[str] = []
+    sources: int = 0
+    contradictions: int = 0
+    error: str | None = None
+
+
+Renderer = Callable[[RunReport, str], str]
+
+
+class BatchDirectory:
+    """A directory that receives one report per story as each finishes."""
+
+    def __init__(self, directory: Path, formats: list[str], render: Renderer, run: RunInfo) -> None:
+        self.directory = directory
+        self.formats = formats
+        self.render = render
+        self.run = run
+        self.index_path = directory / INDEX_NAME
+        directory.mkdir(parents=True, exist_ok=True)
+        self._finished = self._read_index()
+
+    def _read_index(self) -> dict[str, IndexEntry]:
+        entries: dict[str, IndexEntry] = {}
+        if not self.index_path.exists():
+            return entries
+        for line in self.index_path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = IndexEntry.model_validate_json(line)
+            except ValidationError:
+                continue  # a line cut short by a crash: that story simply runs again
+            entries[entry.story_id] = entry
+        return entries
+
+    def is_done(self, story: Story, fingerprint: str) -> bool:
+        """True when this story's reports from an identical earlier run are all on disk."""
+        entry = self._finished.get(story.id)
+        return (
+            entry is not None
+            and entry.status == "done"
+            and entry.fingerprint == fingerprint
+            and all((self.directory / name).exists() for name in entry.files)
+        )
+
+    def finished_entry(self, story_id: str) -> IndexEntry | None:
+        """The index entry of a story finished by an earlier run, if any."""
+        return self._finished.get(story_id)
+
+    def write_story(self, report: StoryReport, fingerprint: str) -> IndexEntry:
+        """Write the story's reports, then record it in the index."""
+        single = RunReport(run=self.run, stories=[report])
+        stem = file_stem(report.story.id)
+        files = []
+        for format_name in self.formats:
+            name = f"{stem}.{format_name}"
+            write_atomically(self.directory / name, self.render(single, format_name))
+            files.append(name)
+        entry = IndexEntry(
+            story_id=report.story.id,
+            status="done",
+            fingerprint=fingerprint,
+            files=files,
+            sources=len(report.story.documents),
+            contradictions=len(report.contradictions()),
+        )
+        self._append(entry)
+        return entry
+
+    def write_failure(self, failure: StoryFailure) -> IndexEntry:
+        """Record a story that failed, so the index lists it."""
+        entry = IndexEntry(story_id=failure.story_id, status="failed", error=failure.error)
+        self._append(entry)
+        return entry
+
+    def _append(self, entry: IndexEntry) -> None:
+        line = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False) + "\n"
+        # One write of one line in append mode: a crash leaves at most a cut last line.
+        with self.index_path.open("a", encoding="utf-8") as stream:
+            stream.write(line)
+            stream.flush()
+            os.fsync(stream.fileno())
+        self._finished[entry.story_id] = entry

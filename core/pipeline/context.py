@@ -1,0 +1,71 @@
+"""What the core hands every hook: settings, the LLM client and a warning sink."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from veracity.comparison.alignment import StoryAlignment, align_story
+from veracity.errors import ConfigurationError
+from veracity.models import DroppedItem, LLMUsage, ReportWarning, Story
+from veracity.settings import Settings
+
+if TYPE_CHECKING:
+    from veracity.llm.client import LLMClient
+
+
+@dataclass
+class StageContext:
+    """The per-story context passed to hooks as ``context``.
+
+    ``llm`` is the configured LLM client, or None when the run is offline:
+    LLM plugins return None or an empty list then, so that the offline
+    plugins answer.
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    llm: LLMClient | None = None
+    story_id: str | None = None
+    stage: str = ""
+    warnings: list[ReportWarning] = field(default_factory=list)
+    usage: LLMUsage = field(default_factory=LLMUsage)
+    dropped: list[DroppedItem] = field(default_factory=list)
+    _alignments: dict[str, StoryAlignment] = field(default_factory=dict, repr=False)
+
+    def warn(self, message: str, *, plugin: str | None = None) -> None:
+        """Record a warning for the story's report."""
+        self.warnings.append(ReportWarning(stage=self.stage, message=message, plugin=plugin))
+
+    def record_usage(self, usage: LLMUsage) -> None:
+        """Add the cost of LLM calls made for this story."""
+        self.usage = self.usage.add(usage)
+
+    def drop(self, item: DroppedItem, *, hallucinated: bool = False) -> None:
+        """Record model output left out of the report; ``hallucinated`` counts it in usage."""
+        self.dropped.append(item)
+        if hallucinated:
+            self.usage = self.usage.add(LLMUsage(hallucinated_quotes=1))
+
+    def count_split(self) -> None:
+        """Count one extra call made because an input was over the token budget."""
+        self.usage = self.usage.add(LLMUsage(splits=1))
+
+    @property
+    def uses_llm(self) -> bool:
+        """True when LLM plugins should do the work: a client is set and the run is not offline."""
+        return self.llm is not None and not self.settings.offline
+
+    @property
+    def client(self) -> LLMClient:
+        """The LLM client, for plugins that checked :attr:`uses_llm` first."""
+        if self.llm is None:
+            raise ConfigurationError(
+                "this stage needs an LLM endpoint; pass --base-url and --model"
+            )
+        return self.llm
+
+    def alignment(self, story: Story) -> StoryAlignment:
+        """The story's sentence alignment, computed once and shared by every plugin."""
+        if story.id not in self._alignments:
+            self._alignments[story.id] = align_story(story)
+        return self._alignments[story.id]
