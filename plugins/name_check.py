@@ -25,21 +25,29 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from veracity.comparison.alignment import StoryAlignment
+from veracity.comparison.differences import autocorrected
 from veracity.models import Claim, Disagreement, Document, Stance, Story, Verdict
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.hookspecs import hookimpl
+from veracity.text.lexicon import is_common_word
 from veracity.text.names import (
     NameMention,
     NameRelation,
+    differing_words,
     find_names,
+    is_title,
     name_relation,
     normalize_name,
     sounds_alike,
+    spelling_variant,
 )
 
 NAME = "name_check"
 MISSPELLING_CONFIDENCE = 0.75
 SOUND_ALIKE_CONFIDENCE = 0.65
+# Share of a headline's longer words that are capitalized from which it is in Title Case,
+# and its capitals say nothing about names.
+TITLE_CASE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,62 @@ def _uses(document: Document) -> list[_Use]:
     uses = [_Use(name.text, name, None) for name in find_names(document.text) if name.certain]
     for caption in document.meta.captions:
         uses.extend(_Use(name.text, None, caption) for name in find_names(caption) if name.certain)
-    if document.title:
+    if document.title and not is_title_case(document.title):
         uses.extend(_Use(name.text, None, None) for name in find_names(document.title))
     return uses
+
+
+def is_title_case(headline: str) -> bool:
+    """Whether most longer words of a headline are capitalized ("Ship Strikes Bridge")."""
+    words = [word for word in headline.split() if len(word) > 3 and word[:1].isalpha()]
+    if len(words) < 3:
+        return False
+    return sum(word[:1].isupper() for word in words) / len(words) >= TITLE_CASE_SHARE
+
+
+# Nouns of office that stand before a leader's name without being a title of it.
+_OFFICE_NOUNS = frozenset("counterpart leader head chief host guest".split())
+
+
+def _titled(text: str, start: int) -> str | None:
+    """The title or office just before a name ("President" in "Russian President Rice")."""
+    before = text[max(0, start - 40) : start].split()
+    if before:
+        word = before[-1].strip(",.;:").casefold()
+        if is_title(word) or word in _OFFICE_NOUNS:
+            return word
+    return None
+
+
+def _holds_office(name: str, document: Document) -> bool:
+    """Whether a source puts a title or office before a name, in its text or captions."""
+    for text in (document.text, *document.meta.captions):
+        position = text.find(name)
+        while position != -1:
+            if _titled(text, position) is not None:
+                return True
+            position = text.find(name, position + 1)
+    return False
+
+
+def _could_be_a_slip(mention: NameMention, text: str) -> bool:
+    """Whether a name one source alone uses is a name at all, not a capitalized word.
+
+    One capitalized word that is also a common English word ("Tourists" glued to a
+    photo gallery, "Thank" opening a quote, "Time" the magazine) is not taken for
+    a misspelt name unless a title stands before it ("President Rice").
+    """
+    if " " in mention.text.strip():
+        return True
+    return not is_common_word(mention.text) or _titled(text, mention.span.start) is not None
+
+
+def _same_position(name: str, other: str) -> bool:
+    """Whether a one-word name resembles the other name as a whole or as its last word."""
+    if " " in name.strip() or " " not in other.strip():
+        return True
+    last = other.split()[-1]
+    return name_relation(name, last) is not NameRelation.DIFFERENT or sounds_alike(name, last)
 
 
 @lru_cache(maxsize=65536)
@@ -81,7 +142,11 @@ def _resembles(name: str, other: str) -> str | None:
     never a longer or shorter word ("Fake", "Fakery").
     """
     words = name.split()
+    if not _same_position(name, other):
+        return None
     if name_relation(name, other) is NameRelation.MISSPELLING:
+        if spelling_variant(name, other) == "transliteration" and not _autocorrected(name, other):
+            return None
         if any(_slip(w, o, most=2, length=1) for w in words for o in other.split() if w != o):
             return "misspelling"
         return None
@@ -90,6 +155,11 @@ def _resembles(name: str, other: str) -> str | None:
             if sounds_alike(name, word) and _slip(name, word, most=3, length=2):
                 return "sound-alike"
     return None
+
+
+def _autocorrected(name: str, other: str) -> bool:
+    """Whether a differing word of the two spellings is what a spelling checker makes."""
+    return any(autocorrected(word, theirs) for word, theirs in differing_words(name, other))
 
 
 def _claim_holding(claims: list[Claim], mention: NameMention) -> Claim | None:
@@ -154,6 +224,10 @@ class _NameIndex:
         return any(_same(name, candidate) for candidate in sorted(candidates))
 
 
+def _both_hold_office(mention: NameMention, document: Document, name: str, other: Document) -> bool:
+    return _titled(document.text, mention.span.start) is not None and _holds_office(name, other)
+
+
 def _attestation(name: str, uses: dict[str, list[_Use]]) -> tuple[int, int, int]:
     """How well a spelling is attested: sources using it, mentions, words in its fullest form."""
     sources = mentions = words = 0
@@ -182,6 +256,8 @@ def check_names(story: Story, claims: list[Claim], alignment: StoryAlignment) ->
                 continue
             if elsewhere.knows(mention.text):
                 continue  # another source uses this name too
+            if not _could_be_a_slip(mention, document.text):
+                continue
             holding = _claim_holding(by_source.get(document.id, []), mention)
             if holding is None:
                 continue
@@ -191,6 +267,11 @@ def check_names(story: Story, claims: list[Claim], alignment: StoryAlignment) ->
                     how = _resembles(mention.text, candidate.name)
                     if how is None or own.knows(candidate.name):
                         # A name this source knows too is another person ("Khomeini").
+                        continue
+                    if how == "sound-alike" and not _both_hold_office(
+                        mention, document, candidate.name, other
+                    ):
+                        # Sounding alike is weak: both names must stand in an office too.
                         continue
                     if _attestation(candidate.name, uses) <= _attestation(mention.text, uses):
                         continue  # no reason to prefer the other spelling

@@ -59,3 +59,28 @@ def test_section_headings_are_not_story_sentences() -> None:
 def test_plain_prose_is_left_as_it_is() -> None:
     text = "The council approved the plan on Tuesday.\n\nIt will cost $4 million."
     assert clean_text(text).text == text
+
+
+def test_a_photo_gallery_pasted_as_one_paragraph_is_page_furniture() -> None:
+    cleaned = clean_text(
+        "A truck drove into the crowd on Thursday night.\n"
+        "Photos: Day of terror A man lies near the scene. Hide Caption 10 of 25 Photos: Day of "
+        "terror A doll is seen at the scene. Hide Caption 24 of 25\n"
+        "The driver was shot dead by police."
+    )
+    assert "Hide Caption" not in cleaned.text
+    assert cleaned.text.count("\n\n") == 1
+
+
+def test_most_read_boxes_related_links_and_slideshow_labels_are_page_furniture() -> None:
+    cleaned = clean_text(
+        "The oil was transferred at sea in October.\n"
+        "MOST READ IN NEWS SIN CITY How a resort became a haven PORN DEATHS An actress speaks\n"
+        "Related: 34 things to know about the new tax law\n"
+        "Slideshow (2 Images)\n"
+        "Officials said the ship was seized."
+    )
+    assert cleaned.text == (
+        "The oil was transferred at sea in October.\n\nOfficials said the ship was seized."
+    )
+    assert len(cleaned.boilerplate) == 3

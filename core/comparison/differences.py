@@ -29,13 +29,16 @@ from rapidfuzz import fuzz
 
 from veracity.models import Disagreement, Span
 from veracity.text.dates import DateMention, dates_comparable, dates_conflict, find_dates, same_date
+from veracity.text.lexicon import zipf_frequency
 from veracity.text.names import (
     NameMention,
     NameRelation,
+    differing_words,
     find_names,
     is_place,
     is_title,
     name_relation,
+    spelling_variant,
 )
 from veracity.text.quantities import Quantity, find_quantities, quantities_conflict, same_quantity
 from veracity.text.quotes import QuoteMention, find_quotes
@@ -103,6 +106,28 @@ class _Token:
     end: int
 
 
+_CONTRACTIONS = {"'re": "are", "'ve": "have", "'m": "am", "'ll": "will", "'d": "would"}
+# Words whose "'s" is "is", not a possessive: "there's", "it's", "that's".
+_IS_CONTRACTED = frozenset("it that there here what who he she where when how".split())
+
+
+_VERB_ING = re.compile(r"^\s+[a-z]+ing\b")
+
+
+def _expand_contraction(lowered: str, following: str) -> tuple[str, str] | None:
+    """ "they're" -> ("they", "are"); "there's" and "the rocket's looking" -> "is"; else None."""
+    for ending, full in _CONTRACTIONS.items():
+        if lowered.endswith(ending) and len(lowered) > len(ending):
+            return lowered[: -len(ending)], full
+    if (
+        lowered.endswith("'s")
+        and len(lowered) > 2
+        and (lowered[:-2] in _IS_CONTRACTED or _VERB_ING.match(following))
+    ):
+        return lowered[:-2], "is"
+    return None
+
+
 @lru_cache(maxsize=16384)
 def _tokens(text: str) -> tuple[_Token, ...]:
     """Words and punctuation with spans; "didn't" gives "did" and "not"."""
@@ -114,6 +139,13 @@ def _tokens(text: str) -> tuple[_Token, ...]:
             base = {"ca": "can", "wo": "will", "sha": "shall"}.get(lowered[:-3], lowered[:-3])
             tokens.append(_Token(base, start, end - 3))
             tokens.append(_Token("not", end - 3, end))
+            continue
+        expanded = _expand_contraction(lowered, text[end : end + 24])
+        if expanded is not None:
+            base, rest = expanded
+            cut = end - (len(lowered) - len(base))
+            tokens.append(_Token(_normal(base), start, cut))
+            tokens.append(_Token(rest, cut, end))
             continue
         if lowered == "cannot":
             tokens.append(_Token("can", start, start + 3))
@@ -236,6 +268,75 @@ def _clusters(edits: Sequence[_Opcode]) -> list[list[_Opcode]]:
 
 
 _ATTRIBUTION = "same quote attributed to different speakers"
+# Share of the longer quote (once what one quote cuts off is set aside) that the two must
+# share, in order, to be one quote: below it they are two remarks, or two translations.
+_SAME_REMARK = 0.5
+
+
+# Words no quotation ends on: where a quote stops on one, a word was dropped, not cut.
+_DANGLING = frozenset(
+    """the a an of to in on at for from by with and or but that which who they we he she i
+    you it is are was were has have had will would can could should than their our my your
+    his her its""".split()
+)
+
+
+def _dangling_end(op: _Opcode, words_a: list[str], words_b: list[str]) -> bool:
+    """Whether the shorter quote ends on a word no sentence ends on ("...close or the.")."""
+    if op[2] == len(words_a) and op[4] == len(words_b):
+        shorter = words_b if op[0] == "delete" else words_a
+        return bool(shorter) and shorter[-1] in _DANGLING
+    return False
+
+
+def _in_brackets(text: str, start: int, end: int) -> bool:
+    opening = text.rfind("[", 0, start)
+    return opening != -1 and text.find("]", opening) >= end and "]" not in text[opening:start]
+
+
+def _bracketed(op: _Opcode, pair: _QuotePair, a_text: str, b_text: str) -> bool:
+    """Words a writer put in square brackets stand in for the speaker's: "[All Nippon Airways]"."""
+    if op[0] != "replace":
+        return False
+    a_tokens, b_tokens = pair.a_tokens[op[1] : op[2]], pair.b_tokens[op[3] : op[4]]
+    return _in_brackets(a_text, a_tokens[0].start, a_tokens[-1].end) or _in_brackets(
+        b_text, b_tokens[0].start, b_tokens[-1].end
+    )
+
+
+def _inflected(op: _Opcode, words_a: list[str], words_b: list[str]) -> bool:
+    """A word for a word with the same long stem: "memoranda" for "memorandums"."""
+    if op[0] != "replace" or op[2] - op[1] != 1 or op[4] - op[3] != 1:
+        return False
+    a, b = words_a[op[1]], words_b[op[3]]
+    stem = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return stem >= 6 and stem >= 0.75 * min(len(a), len(b))
+
+
+def _different_remarks(
+    matcher: SequenceMatcher[str], words_a: list[str], words_b: list[str]
+) -> bool:
+    blocks = [block for block in matcher.get_matching_blocks() if block.size]
+    if not blocks:
+        return True
+    shared = sum(block.size for block in blocks)
+    # What lies beyond the first and last shared words of the longer quote is a cut.
+    first, last = blocks[0], blocks[-1]
+    span_a = last.a + last.size - first.a
+    span_b = last.b + last.size - first.b
+    kept_a = (
+        span_a
+        + (first.a if first.b > 0 else 0)
+        + (len(words_a) - last.a - last.size if last.b + last.size < len(words_b) else 0)
+    )
+    kept_b = (
+        span_b
+        + (first.b if first.a > 0 else 0)
+        + (len(words_b) - last.b - last.size if last.a + last.size < len(words_a) else 0)
+    )
+    return shared < _SAME_REMARK * max(kept_a, kept_b)
 
 
 def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> list[Difference]:
@@ -245,9 +346,10 @@ def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> lis
         words_b = [_quote_key(t.norm) for t in pair.b_tokens]
         matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
         edits: list[_Opcode] = [op for op in matcher.get_opcodes() if op[0] != "equal"]
-        if edits and (_is_fragment(pair.a) or _is_fragment(pair.b)):
-            # Where one quote is cut from the other, words beyond its ends are no edit,
-            # unless the sentences go on alike past that end: then a word went missing.
+        if edits:
+            # Where one quote is cut from the other (a writer may start a quote mid-
+            # sentence and capitalize it), words beyond its ends are no edit, unless the
+            # sentences go on alike past that end: then a word went missing.
             same_before, same_after = _same_surroundings(a_text, b_text, pair)
             edits = [
                 op
@@ -256,7 +358,14 @@ def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> lis
                 or not (op[3] == 0 or op[4] == len(words_b))
                 or (same_before and op[1] == 0 and op[3] == 0)
                 or (same_after and op[2] == len(words_a) and op[4] == len(words_b))
+                or _dangling_end(op, words_a, words_b)
             ]
+            edits = [op for op in edits if not _inflected(op, words_a, words_b)]
+            edits = [op for op in edits if not _bracketed(op, pair, a_text, b_text)]
+        if edits and _different_remarks(matcher, words_a, words_b):
+            # Two remarks that open alike ("It is together that we ...") are two quotes,
+            # not one quote with its words changed.
+            continue
         who = f" by {pair.a.speaker}" if pair.a.speaker and pair.a.speaker_is_name else ""
         for cluster in _clusters(edits):
             i1, i2, j1, j2 = cluster[0][1], cluster[-1][2], cluster[0][3], cluster[-1][4]
@@ -330,6 +439,59 @@ def _unmatched(
     )
 
 
+# Words that say nothing of what a number or date is about.
+_FUNCTION_WORDS = frozenset(
+    """a an the of in on at to for from by with as and or but that which who whom this these
+    those it its is was are were be been has have had will would could should may might
+    than then there their they he she his her we our you your i not no at least about
+    some more most over under up down after before during since until into onto per""".split()
+)
+_REPORTING = frozenset(
+    """said says say told tells tell announced announces added adds stated wrote writes
+    reported reports confirmed confirms tweeted posted noted explained claimed""".split()
+)
+# Content words either side of a mention that tell what it measures or dates.
+_ANCHOR_WINDOW = 4
+
+
+def _anchor_words(text: str, span: Span) -> tuple[set[str], bool]:
+    """Content words just around a number or date, and whether a reporting verb governs it.
+
+    "returned ... on Tuesday" dates the return, "the airline said Wednesday" the
+    statement: a date that only says when someone spoke is not the date of the event.
+    """
+    before = [t.norm for t in _tokens(text[: span.start]) if t.norm[:1].isalnum()]
+    after = [t.norm for t in _tokens(text[span.end :]) if t.norm[:1].isalnum()]
+    near = before[-_ANCHOR_WINDOW:] + after[:_ANCHOR_WINDOW]
+    words = {_stem(w) for w in near if w not in _FUNCTION_WORDS and not w.isdigit()}
+    spoken = bool(before) and (
+        before[-1] in _REPORTING
+        or (len(before) > 1 and before[-1] == "on" and before[-2] in _REPORTING)
+    )
+    return words, spoken
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def _about_the_same(a_text: str, a_span: Span, b_text: str, b_span: Span) -> bool:
+    """Whether two numbers or dates measure the same thing: they share a word around them.
+
+    Two sentences that an aligner pairs may still put different facts in one frame
+    ("a 3-year-old boy", "the 17-year-old gorilla"; "said Wednesday", "returned on
+    Tuesday"): only mentions that stand among the same words are compared.
+    """
+    words_a, spoken_a = _anchor_words(a_text, a_span)
+    words_b, spoken_b = _anchor_words(b_text, b_span)
+    if spoken_a != spoken_b:
+        return False
+    if words_a & words_b:
+        return True
+    # A clause moved to the other end of a copied sentence keeps its facts.
+    return bool(fuzz.ratio(_words(_tokens(a_text)), _words(_tokens(b_text))) >= _NEAR_COPY)
+
+
 def _quantity_key(quantity: Quantity) -> tuple[str | None, str]:
     return quantity.unit, quantity.context if quantity.unit is None else ""
 
@@ -355,6 +517,8 @@ def _number_differences(a_text: str, b_text: str, language: str | None) -> list[
             continue
         for quantity_a, quantity_b in zip(group_a, group_b, strict=True):
             if not quantities_conflict(quantity_a, quantity_b):
+                continue
+            if not _about_the_same(a_text, quantity_a.span, b_text, quantity_b.span):
                 continue
             hedged = quantity_a.hedged or quantity_b.hedged
             differences.append(
@@ -393,6 +557,8 @@ def _date_differences(
         if sum(1 for d in left_a if dates_comparable(d, date_b)) != 1:
             continue
         if not dates_conflict(date_a, date_b):
+            continue
+        if not _about_the_same(a_text, date_a.span, b_text, date_b.span):
             continue
         differences.append(
             Difference(
@@ -528,7 +694,17 @@ def _is_place(name: NameMention) -> bool:
 
 
 def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[Difference]:
-    names_a, names_b = find_names(a_text, language), find_names(b_text, language)
+    # A name in square brackets is the writer's gloss of the speaker's word.
+    names_a = tuple(
+        x
+        for x in find_names(a_text, language)
+        if not _in_brackets(a_text, x.span.start, x.span.end)
+    )
+    names_b = tuple(
+        y
+        for y in find_names(b_text, language)
+        if not _in_brackets(b_text, y.span.start, y.span.end)
+    )
     if not names_a or not names_b:
         return []
     folded_a, folded_b = a_text.casefold(), b_text.casefold()
@@ -546,10 +722,17 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
     left_a = [x for x in left_a if x.span.start not in explained_a and x.certain]
     left_b = [y for y in left_b if y.span.start not in explained_b and y.certain]
 
-    # Misspellings: "Laisi" for "Raisi".
+    # Misspellings: "Laisi" for "Raisi"; not two romanizations ("Faiz", "Fayez") in
+    # sentences written apart. In a copied sentence the name's slot is the same, and a
+    # changed vowel is a slip of the copy.
+    copied = fuzz.ratio(_words(_tokens(a_text)), _words(_tokens(b_text))) >= _COPIED
     for x in list(left_a):
         for y in left_b:
             if name_relation(x.text, y.text) is NameRelation.MISSPELLING:
+                if _romanized_alike(x.text, y.text) and not copied:
+                    left_a.remove(x)
+                    left_b.remove(y)
+                    break
                 differences.append(
                     Difference(
                         kind=Disagreement.ENTITY,
@@ -606,6 +789,48 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
     return differences
 
 
+# Word-level similarity (0-100) from which one sentence is a copy of the other.
+_COPIED = 80
+# A slip onto an English word this common was most likely a spelling checker's.
+_AUTOCORRECT_ZIPF = 3.5
+
+
+def _romanized_alike(a: str, b: str) -> bool:
+    """Two romanizations of one name, not a slip.
+
+    They differ in vowels only ("Faiz", "Fayez"), and neither differing word is a
+    common English word clearly more common than the other, as a spelling checker
+    makes of a name ("Manual" for "Manuel").
+    """
+    if spelling_variant(a, b) != "transliteration":
+        return False
+    return not any(autocorrected(x, y) for x, y in differing_words(a, b))
+
+
+def autocorrected(word: str, other: str) -> bool:
+    """Whether one of two spellings is a common English word and clearly the commoner."""
+    frequency, other_frequency = zipf_frequency(word), zipf_frequency(other)
+    high, low = max(frequency, other_frequency), min(frequency, other_frequency)
+    return high >= _AUTOCORRECT_ZIPF and high - low >= 0.3
+
+
+_DEMONYM_ENDING = re.compile(r"(?:an|ian|ean|ese|ish|i|ic)$")
+
+
+def _attributive(text: str, name: NameMention) -> bool:
+    """Whether a one-word name is an adjective of a place qualifying the next word:
+    "the European country", "a French official" (not "Brussels" in "the Brussels dam")."""
+    if " " in name.text or not _DEMONYM_ENDING.search(name.text.casefold()):
+        return False
+    if is_place(name.text.casefold()):
+        return False  # "Tehran", "Japan": places, whatever their ending
+    following = text[name.span.end : name.span.end + 20].split()
+    if not following:
+        return False
+    word = following[0].strip(",.;:!?")
+    return word[:1].islower() and word.isalpha() and word.casefold() not in _FUNCTION_WORDS
+
+
 # Word-level similarity (0-100) above which two sentences are read slot by slot.
 _NEAR_COPY = 60
 
@@ -638,6 +863,9 @@ def _replaced(
             if _is_place(x) != _is_place(y) and not (
                 _after_locative(a_text, x) and _after_locative(b_text, y)
             ):
+                continue
+            # "The European country" describes; "Tunisia" names: not one slot.
+            if _attributive(a_text, x) != _attributive(b_text, y):
                 continue
             if name_relation(x.text, y.text) is NameRelation.DIFFERENT:
                 return x, y

@@ -19,7 +19,10 @@ _BOILERPLATE = re.compile(
     r"""^(?:
         sign\ up\b.* | subscribe\b.* | .*\bnewsletter\b.* | .*\bcookies?\b.* | privacy\b.*
       | (?:\d+\ )?comments?\ ?\d* | leave\ a\ (?:comment|reply)\b.* | you\ may\ also\ like.*
-      | related(?:\ articles|\ stories|\ news)?:? | latest\ news | most\ read | read\ more\.?
+      | related(?:\ articles|\ stories|\ news)?:?(?:\ .{0,200})? | latest\ news | read\ more\.?
+      | most\ (?:read|popular|viewed|shared)\b.* | trending(?:\ now)?\b.{0,200}
+      | (?:play\ )?slideshow\b.* | .*\bhide\ caption\ \d+\ of\ \d+\b.* | photos?:\ .*\b\d+\ of\ \d+\b.*
+      | .*\bplay\ slideshow\b.* | \d+\ of\ \d+\ (?:photos|images)\b.*
       | share\ (?:this|on)\b.* | follow\ us\b.* | advertisement | sponsored(?:\ content)?
       | (?:©|@|\(c\)|copyright)\ ?\d{4}.* | all\ rights?\ reserved.*
       | our\ standard:.* | our\ mission\ is\b.* | click\ here\b.* | accept(?:\ all)?

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 
 from veracity.models import Span
 from veracity.text.dates import MONTH_NAMES, WEEKDAY_NAMES
+from veracity.text.lexicon import is_common_word
 
 # Canonical keys for names news writes in several ways.
 _ALIASES: dict[str, str] = {
@@ -202,7 +203,7 @@ def name_relation(a: str, b: str) -> NameRelation:
     "Iraq" are DIFFERENT: known places are never taken for misspellings.
     """
     key_a, key_b = normalize_name(a), normalize_name(b)
-    if key_a == key_b:
+    if key_a == key_b or _written_alike(key_a, key_b, a, b):
         return NameRelation.SAME
     # "Khamenei of Iran" names Khamenei; "Bank of England" against "Bank of Japan" stays whole.
     if (" of " in key_a) != (" of " in key_b):
@@ -220,6 +221,63 @@ def name_relation(a: str, b: str) -> NameRelation:
     if _misspelled(words_a, words_b):
         return NameRelation.MISSPELLING
     return NameRelation.DIFFERENT
+
+
+_DIGRAPHS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+)
+
+
+def _singular(key: str) -> str:
+    """A normalized name with a plural ending off its last word: "democrats" -> "democrat"."""
+    head, _, last = key.rpartition(" ")
+    if len(last) > 4 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    return f"{head} {last}".strip()
+
+
+def _written_alike(key_a: str, key_b: str, a: str, b: str) -> bool:
+    """One name written two ways that are not slips: a plural, or an umlaut spelled out.
+
+    "Democrats" is the plural of "Democrat", "Workers' Party" the "Worker" of
+    another; "Sueddeutsche" is how "Süddeutsche" is written without umlauts.
+    """
+    if _singular(key_a) == _singular(key_b):
+        return True
+    return normalize_name(a.translate(_DIGRAPHS)) == normalize_name(b.translate(_DIGRAPHS))
+
+
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+def spelling_variant(a: str, b: str) -> str:
+    """How two spellings of one name differ: ``"transliteration"`` or ``"slip"``.
+
+    Names written from another script come in several romanizations that differ
+    in their vowels only ("Nabi"/"Nebi", "Faiz"/"Fayez"); a consonant changed,
+    added or dropped ("Laisi" for "Raisi") is a slip of the writer.
+    """
+    key_a = normalize_name(a.translate(_DIGRAPHS))
+    key_b = normalize_name(b.translate(_DIGRAPHS))
+    skeleton_a = [_VOWELS.sub("", word[1:]) for word in key_a.split()]
+    skeleton_b = [_VOWELS.sub("", word[1:]) for word in key_b.split()]
+    firsts_a = [word[:1] for word in key_a.split()]
+    firsts_b = [word[:1] for word in key_b.split()]
+    if skeleton_a == skeleton_b and firsts_a == firsts_b:
+        return "transliteration"
+    return "slip"
+
+
+def differing_words(a: str, b: str) -> list[tuple[str, str]]:
+    """The pairs of words, in order, where two spellings of one name differ."""
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) != len(words_b):
+        return [(a, b)]
+    return [
+        (x, y)
+        for x, y in zip(words_a, words_b, strict=True)
+        if normalize_name(x) != normalize_name(y)
+    ]
 
 
 def _without_home(key: str) -> str:
@@ -358,10 +416,18 @@ def _certain(text: str, group: list[tuple[int, int, str]], key: str, language: s
         return True
     if word.isupper() or _POSSESSIVE.search(word):
         return True
+    if _common_plural(word):
+        # "Authorities are investigating": a plural common noun opens the sentence.
+        return False
     following = text[end : end + 16].split()
     return bool(following) and (
         following[0].lower().strip(",.;:!?") in _NAME_FOLLOWERS or text[end : end + 1] == ","
     )
+
+
+def _common_plural(word: str) -> bool:
+    """A plural English noun in common use ("Authorities", "Officials", "Tourists")."""
+    return len(word) > 4 and word.endswith("s") and is_common_word(word, 4.0)
 
 
 # Hyphenated words stay whole: the "al" of "al-Assad" says nothing about a lone "Al".

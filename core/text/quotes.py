@@ -55,8 +55,11 @@ _VERBS = (
 _ACCORDING = r"according\s+to|so|selon|según|по\s+словам"
 _PRONOUNS = r"he|she|they|we|I|er|sie|il|elle|ils|él|ella|он|она|они"
 _APPOSITIVE = r"(?:\s*,\s*[^,“”\"«»„\n]{1,100},)?"
+# "Trump late Thursday tweeted": when they spoke stands between the speaker and the verb.
+_WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_WHEN = rf"(?:\s+(?:(?:late|early|on|last|this)\s+)?(?:{_WEEKDAYS}|yesterday|today|tonight)(?:\s+(?:morning|afternoon|evening|night))?)?"
 _AFTER_NAME_VERB = re.compile(
-    rf"^[\s,.!?]*(?:[-–—]\s*)?(?P<name>{_NAME}){_APPOSITIVE}\s+(?:{_VERBS})(?![\w])"
+    rf"^[\s,.!?]*(?:[-–—]\s*)?(?P<name>{_NAME}){_APPOSITIVE}{_WHEN}\s+(?:{_VERBS})(?![\w])"
 )
 _AFTER_VERB_NAME = re.compile(
     rf"^[\s,.!?]*(?:[-–—]\s*)?(?:{_VERBS}|{_ACCORDING})\s+"
@@ -65,7 +68,7 @@ _AFTER_VERB_NAME = re.compile(
 )
 _AFTER_PRONOUN = re.compile(rf"^[\s,.!?]*(?:[-–—]\s*)?(?:{_PRONOUNS})\s+(?:{_VERBS})(?![\w])")
 _BEFORE_NAME_VERB = re.compile(
-    rf"(?P<name>{_NAME}){_APPOSITIVE}\s+(?:{_VERBS})(?![\w])[^“”\"«»„]{{0,160}}$"
+    rf"(?P<name>{_NAME}){_APPOSITIVE}{_WHEN}\s+(?:{_VERBS})(?![\w])[^“”\"«»„]{{0,160}}$"
 )
 _BEFORE_ACCORDING = re.compile(rf"(?:{_ACCORDING})\s+(?P<name>{_NAME})[^“”\"«»„]{{0,80}}$")
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|\n")
@@ -73,7 +76,9 @@ _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|\n")
 _NOT_SPEAKERS = frozenset(
     """The A An In On At For But And However During After Before Both Any Only Our His Her Its
     Their This That These Those It He She They We There Here When While If As Since Although
-    Der Die Das Ein Eine Im Am Le La Les Un Une El Los Las Una В На""".split()
+    Der Die Das Ein Eine Im Am Le La Les Un Une El Los Las Una В На
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    June July August September October November December""".split()
 )
 
 

@@ -124,3 +124,9 @@ def test_spans_index_the_input_exactly(text: str) -> None:
     for quote in find_quotes(text):
         assert quote.span.of(text) == quote.text
         assert quote.outer_span.start <= quote.span.start <= quote.span.end <= quote.outer_span.end
+
+
+def test_the_day_between_a_speaker_and_the_verb_is_not_the_speaker() -> None:
+    text = 'President Trump late Thursday tweeted that the memos "show clearly" no collusion.'
+    [quote] = find_quotes(text)
+    assert quote.speaker == "President Trump"

@@ -143,3 +143,82 @@ def test_without_a_date_or_dateline_a_weekday_is_not_compared() -> None:
         load_entry_points=False,
     )
     assert report.contradictions() == []
+
+
+# --- names on real coverage: what string similarity alone gets wrong -------------------------
+
+
+def sources(*texts: str, title: str = "") -> list[Document]:
+    """One document per text, the first with ``title`` as its headline."""
+    return [
+        Document(id=f"s{i}", text=text, title=title if i == 0 else "")
+        for i, text in enumerate(texts)
+    ]
+
+
+def test_a_common_word_glued_to_page_furniture_is_not_a_misspelt_name() -> None:
+    report = run(
+        *sources(
+            "A tourist ship struck a highway bridge on the Rhine on Tuesday.",
+            "The ship hit the bridge near Duisburg on Tuesday, police said.",
+            "Boat trips are a magnet Tourists from all over the world flock to the harbour.",
+            title="Tourist Ship Strikes Highway Bridge in Germany",
+        )
+    )
+    assert contradictions(report, "name_check") == []
+
+
+def test_the_plural_of_a_name_other_sources_use_is_not_a_misspelling() -> None:
+    report = run(
+        *sources(
+            "Representative Elijah Cummings, the top Democrat on the committee, spoke.",
+            "Rep. Elijah Cummings, the senior Democrat on the committee, said the memos were fine.",
+            "The Republicans noted that Comey held Trump to a different standard; Democrats did not.",
+        )
+    )
+    assert contradictions(report, "name_check") == []
+
+
+def test_an_umlaut_written_as_two_letters_is_the_same_name() -> None:
+    report = run(
+        *sources(
+            "The files were leaked to the German paper Süddeutsche Zeitung, which shared them.",
+            "It began when someone contacted the German newspaper Süddeutsche Zeitung.",
+            "The records were obtained by the German daily Sueddeutsche Zeitung and shared.",
+        )
+    )
+    assert contradictions(report, "name_check") == []
+
+
+def test_a_sound_alike_in_another_role_is_not_flagged() -> None:
+    report = run(
+        *sources(
+            "It is a catchy way to get attention, said Stern while driving in Boulder.",
+            "Alan Stern, a planetary scientist, said the launch was a catchy stunt.",
+            "A red roadster, complete with a dummy passenger called Starman, is on board.",
+        )
+    )
+    assert contradictions(report, "name_check") == []
+
+
+def test_a_capitalized_word_that_opens_a_quote_is_not_a_name() -> None:
+    report = run(
+        *sources(
+            "Barbara Corcoran, a personality on ABC's Shark Tank, wrote about the flight.",
+            "Corcoran, a judge on Shark Tank, said she took the wrong flight.",
+            "She tells her husband: 'Thank you so much for this vacation,' and he deadpans.",
+        )
+    )
+    assert contradictions(report, "name_check") == []
+
+
+def test_a_slip_that_turns_a_name_into_a_common_word_is_flagged() -> None:
+    report = run(
+        *sources(
+            "Prime Minister Manuel Valls said France would observe three days of mourning.",
+            "Manuel Valls, the prime minister, called for calm.",
+            "Tensions are running high, and French Prime Minister Manual Valls called for calm.",
+        )
+    )
+    flagged = {(s, a) for s, a, _ in contradictions(report, "name_check")}
+    assert flagged == {("s2", "s0"), ("s2", "s1")}
