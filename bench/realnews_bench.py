@@ -80,6 +80,7 @@ class Finding:
     explanation: str
     reported: bool
     update: bool
+    rule: str = ""
     label: str | None = None
     why: str = ""
 
@@ -197,24 +198,20 @@ def findings_of(report: StoryReport) -> list[Finding]:
                 claim_quote=claim.quote,
                 evidence_quote=evidence,
                 explanation=verdict.explanation,
-                reported=_is_reported(verdict),
-                update=verdict.stance.value == "update",
+                reported=verdict.is_finding,
+                update=verdict.update is not None,
+                rule=verdict.rule or verdict.checker,
             )
         )
     return found
 
 
-def _is_reported(verdict: Verdict) -> bool:
-    return verdict.stance is Stance.CONTRADICTS
-
-
 def _distinct(report: StoryReport) -> list[Verdict]:
-    contradicting = {"contradicts", "possible", "update"}
     seen: set[tuple[object, ...]] = set()
     distinct = []
     claims = {claim.id: claim for claim in report.claims}
     for verdict in report.verdicts:
-        if verdict.stance.value not in contradicting:
+        if verdict.stance is not Stance.CONTRADICTS:
             continue
         claim = claims.get(verdict.claim_id)
         own = (verdict.source_id, claim.span.start if claim else verdict.claim_id)
@@ -222,7 +219,7 @@ def _distinct(report: StoryReport) -> list[Verdict]:
             verdict.against_source_id,
             verdict.evidence_span.start if verdict.evidence_span else verdict.explanation,
         )
-        key = (verdict.stance.value, frozenset({own, other}))
+        key = (verdict.update is not None, frozenset({own, other}))
         if key in seen:
             continue
         seen.add(key)
@@ -261,6 +258,7 @@ class Result:
     gold_found: dict[str, bool] = field(default_factory=dict)
     seconds: float = 0.0
     documents: int = 0
+    outlets: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def correct(finding: Finding) -> bool | None:
@@ -314,6 +312,7 @@ def measure(data: Path, limit: int | None, settings: Settings) -> Result:
     for report in reports:
         result.documents += len(report.story.documents)
         outlets[report.story.id] = {d.id: d.outlet or d.id for d in report.story.documents}
+        result.outlets[report.story.id] = outlets[report.story.id]
         for finding in findings_of(report):
             label = next((x for x in labels if x.matches(finding, strict=True)), None)
             if label is None:
@@ -352,6 +351,49 @@ def expected_calibration_error(rows: list[tuple[str, int, float, float]]) -> flo
     return (
         sum(count * abs(mean - share) for _, count, mean, share in rows) / total if total else 0.0
     )
+
+
+def sweep_table(result: Result, data: Path) -> str:
+    """Precision and recall of the findings at or above each confidence threshold."""
+    gold = json.loads((data / "gold.json").read_text(encoding="utf-8"))["stories"]
+    lines = [
+        "| threshold | reported | right | wrong | precision | recall |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    thresholds = sorted({round(f.confidence, 3) for f in result.findings} | {0.0})
+    for threshold in thresholds:
+        for finding in result.findings:
+            finding.reported = not finding.update and finding.confidence >= threshold
+        tally = Tally()
+        for finding in result.findings:
+            if finding.reported or finding.update:
+                tally.add(correct(finding))
+        found = total = 0
+        for story, entry in gold.items():
+            outlets = result.outlets.get(story, {})
+            for disagreement in entry.get("disagreements", []):
+                total += 1
+                found += match_gold(disagreement, result.findings, outlets)
+        lines.append(
+            f"| {threshold:.3f} | {tally.right + tally.wrong + tally.unlabelled} | {tally.right} "
+            f"| {tally.wrong} | {_fmt(tally.precision)} | {found / total if total else 0:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def fit_table(result: Result) -> str:
+    """Labelled findings per rule (reported or possible), as the calibration module holds them."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for finding in result.findings:
+        if finding.label is None or finding.update:
+            continue
+        counts[finding.rule][0] += finding.label == GENUINE
+        counts[finding.rule][1] += 1
+    lines = ["LABELLED: dict[str, RuleRecord] = {"]
+    for rule, (genuine, total) in sorted(counts.items()):
+        lines.append(f'    "{rule}": RuleRecord(genuine={genuine}, total={total}),')
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def _fmt(value: float | None) -> str:
@@ -423,11 +465,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unlabelled", type=Path, help="write findings no label covers here")
     parser.add_argument("--all-findings", type=Path, help="write every finding with its label")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--fit",
+        action="store_true",
+        help="print the labelled findings per rule, for veracity.comparison.calibration",
+    )
+    parser.add_argument(
+        "--min-confidence", type=float, default=None, help="the threshold (default: veracity's)"
+    )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="precision and recall at each threshold (run with --min-confidence 0)",
+    )
     args = parser.parse_args(argv)
     if not (args.data / "stories").is_dir():
         print(f"realnews_bench: no stories in {args.data}; pass --data DIR", file=sys.stderr)
         return 2
-    result = measure(args.data, args.limit, Settings())
+    settings = (
+        Settings() if args.min_confidence is None else Settings(min_confidence=args.min_confidence)
+    )
+    result = measure(args.data, args.limit, settings)
+    if args.fit:
+        print(fit_table(result))
+        return 0
+    if args.sweep:
+        print(sweep_table(result, args.data))
+        return 0
     if args.unlabelled:
         with args.unlabelled.open("w", encoding="utf-8") as out:
             for finding in result.findings:

@@ -179,6 +179,23 @@ class Disagreement(StrEnum):
     OTHER = "other"
 
 
+class FigureUpdate(BaseModel):
+    """A figure that moved the way news moves between two reports published apart.
+
+    A toll that rises from one day's report to the next is news being updated, not
+    two sources disagreeing: the earlier source is not counted wrong for it.
+    """
+
+    earlier_source_id: str
+    later_source_id: str
+    earlier_published: dt.date | None = Field(
+        default=None, description="Publication date of the earlier report."
+    )
+    later_published: dt.date | None = Field(
+        default=None, description="Publication date of the later report."
+    )
+
+
 class Verdict(BaseModel):
     """One cell of the cross-check matrix: claim x other source."""
 
@@ -194,8 +211,32 @@ class Verdict(BaseModel):
     evidence: str | None = Field(default=None, description="Verbatim passage of the other source.")
     evidence_span: Span | None = None
     explanation: str = ""
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="For a contradiction: the estimated probability that it is genuine.",
+    )
     checker: str = Field(description="Name of the plugin that judged it.")
+    rule: str | None = Field(
+        default=None,
+        description="The checker's rule that fired ('quote.named', 'number', ...), "
+        "by which its confidence is calibrated.",
+    )
+    possible: bool = Field(
+        default=False,
+        description="A contradiction below the run's minimum confidence: listed apart as "
+        "possible, not counted as a finding nor by --fail-on, weighed by its confidence.",
+    )
+    update: FigureUpdate | None = Field(
+        default=None,
+        description="Set when the contradiction is a figure updated between reports "
+        "published apart: reported as an update, not a finding.",
+    )
+
+    @property
+    def is_finding(self) -> bool:
+        """A contradiction the report counts: not merely possible, not an update."""
+        return self.stance is Stance.CONTRADICTS and not self.possible and self.update is None
 
     @model_validator(mode="after")
     def _disagreement_only_when_contradicting(self) -> Verdict:
@@ -357,8 +398,22 @@ class StoryReport(BaseModel):
     usage: LLMUsage = Field(default_factory=LLMUsage)
 
     def contradictions(self) -> list[Verdict]:
-        """The verdicts in which a source contradicts a claim."""
-        return [verdict for verdict in self.verdicts if verdict.stance is Stance.CONTRADICTS]
+        """The verdicts in which a source contradicts a claim, at or above the run's minimum
+        confidence and not updates of a figure (see :meth:`possible_contradictions` and
+        :meth:`updates`)."""
+        return [verdict for verdict in self.verdicts if verdict.is_finding]
+
+    def possible_contradictions(self) -> list[Verdict]:
+        """Contradictions below the run's minimum confidence: shown apart, never counted."""
+        return [
+            verdict
+            for verdict in self.verdicts
+            if verdict.stance is Stance.CONTRADICTS and verdict.possible and verdict.update is None
+        ]
+
+    def updates(self) -> list[Verdict]:
+        """Figures that moved between reports published apart (a toll that rose)."""
+        return [verdict for verdict in self.verdicts if verdict.update is not None]
 
     def findings(self) -> list[Verdict]:
         """The contradictions, each disagreement once.

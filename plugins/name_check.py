@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from veracity.comparison.alignment import StoryAlignment
+from veracity.comparison.calibration import calibrated_confidence
 from veracity.comparison.differences import autocorrected
 from veracity.models import Claim, Disagreement, Document, Stance, Story, Verdict
 from veracity.pipeline.context import StageContext
@@ -43,8 +44,10 @@ from veracity.text.names import (
 )
 
 NAME = "name_check"
-MISSPELLING_CONFIDENCE = 0.75
-SOUND_ALIKE_CONFIDENCE = 0.65
+# Hand-set priors, before labels (see veracity.comparison.calibration): a slip needs a
+# name (not a common word), no romanization, and a sound-alike the same office.
+MISSPELLING_CONFIDENCE = 0.8
+SOUND_ALIKE_CONFIDENCE = 0.75
 # Share of a headline's longer words that are capitalized from which it is in Title Case,
 # and its capitals say nothing about names.
 TITLE_CASE_SHARE = 0.6
@@ -201,8 +204,12 @@ def _verdict(
             f"name '{mention.text}' is used by no other source and {likeness} "
             f"'{use.name}', which {other.id} uses {where}"
         ),
-        confidence=MISSPELLING_CONFIDENCE if how == "misspelling" else SOUND_ALIKE_CONFIDENCE,
+        confidence=calibrated_confidence(
+            f"name_check.{how}",
+            MISSPELLING_CONFIDENCE if how == "misspelling" else SOUND_ALIKE_CONFIDENCE,
+        ),
         checker=NAME,
+        rule=f"name_check.{how}",
     )
 
 

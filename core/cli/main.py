@@ -37,7 +37,7 @@ from veracity.pipeline.plugin_options import (
     resolve_options,
 )
 from veracity.pipeline.runner import Pipeline
-from veracity.settings import DEFAULT_MAX_FILE_BYTES, Settings
+from veracity.settings import DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_CONFIDENCE, Settings
 from veracity.version import __version__
 
 EXIT_OK = 0
@@ -234,6 +234,14 @@ class _RunCommand(click.Command):
     "--fail-on",
     type=click.Choice(FAIL_ON),
     help="Exit with 1 when any story has a finding of this kind (to gate a pipeline).",
+)
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_MIN_CONFIDENCE,
+    show_default=True,
+    help="Contradictions less likely than this to be genuine are listed apart as "
+    "possible, not counted by --fail-on.",
 )
 @click.option(
     "--offline",

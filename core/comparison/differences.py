@@ -38,6 +38,7 @@ from veracity.text.names import (
     is_place,
     is_title,
     name_relation,
+    normalize_name,
     spelling_variant,
 )
 from veracity.text.quantities import Quantity, find_quantities, quantities_conflict, same_quantity
@@ -55,6 +56,7 @@ class Difference(BaseModel):
     b_span: Span = Field(description="Offsets into b_text of the part of B that differs.")
     explanation: str = Field(description="One line a person can read.")
     confidence: float = Field(ge=0.0, le=1.0)
+    rule: str = Field(default="", description="The rule that found it, for calibration.")
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -304,6 +306,27 @@ def _bracketed(op: _Opcode, pair: _QuotePair, a_text: str, b_text: str) -> bool:
     )
 
 
+_TENSES = frozenset(
+    frozenset(pair.split())
+    for pair in "is was|are were|am was|will would|can could|has had|have had|do did|does did".split(
+        "|"
+    )
+)
+
+
+def _same_surname(a: str, b: str) -> bool:
+    """ "US President Donald Trump" and "Mr. Trump" are one speaker, titled two ways."""
+    last_a, last_b = normalize_name(a.split()[-1]), normalize_name(b.split()[-1])
+    return last_a == last_b and not is_title(last_a)
+
+
+def _backshifted(op: _Opcode, words_a: list[str], words_b: list[str]) -> bool:
+    """One auxiliary put in the past, as reported speech does: "It is chaos" / "It was chaos"."""
+    if op[0] != "replace" or op[2] - op[1] != 1 or op[4] - op[3] != 1:
+        return False
+    return frozenset({words_a[op[1]], words_b[op[3]]}) in _TENSES
+
+
 def _inflected(op: _Opcode, words_a: list[str], words_b: list[str]) -> bool:
     """A word for a word with the same long stem: "memoranda" for "memorandums"."""
     if op[0] != "replace" or op[2] - op[1] != 1 or op[4] - op[3] != 1:
@@ -361,12 +384,17 @@ def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> lis
                 or _dangling_end(op, words_a, words_b)
             ]
             edits = [op for op in edits if not _inflected(op, words_a, words_b)]
+            edits = [op for op in edits if not _backshifted(op, words_a, words_b)]
             edits = [op for op in edits if not _bracketed(op, pair, a_text, b_text)]
         if edits and _different_remarks(matcher, words_a, words_b):
             # Two remarks that open alike ("It is together that we ...") are two quotes,
             # not one quote with its words changed.
             continue
         who = f" by {pair.a.speaker}" if pair.a.speaker and pair.a.speaker_is_name else ""
+        named = bool(
+            (pair.a.speaker and pair.a.speaker_is_name)
+            or (pair.b.speaker and pair.b.speaker_is_name)
+        )
         for cluster in _clusters(edits):
             i1, i2, j1, j2 = cluster[0][1], cluster[-1][2], cluster[0][3], cluster[-1][4]
             i1, i2, j1, j2 = _widen(i1, i2, j1, j2, len(words_a), len(words_b))
@@ -374,6 +402,8 @@ def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> lis
             b_span = _span_of(pair.b_tokens, j1, j2)
             differences.append(
                 Difference(
+                    rule=("quote.named" if named else "quote.unnamed")
+                    + (".copied" if _same_frame_around_quotes(a_text, b_text) else ""),
                     kind=Disagreement.QUOTE,
                     a_span=a_span,
                     b_span=b_span,
@@ -395,9 +425,11 @@ def _quote_differences(a_text: str, b_text: str, pairs: list[_QuotePair]) -> lis
             and speaker_a.speaker_span is not None
             and speaker_b.speaker_span is not None
             and name_relation(speaker_a.speaker, speaker_b.speaker) is NameRelation.DIFFERENT
+            and not _same_surname(speaker_a.speaker, speaker_b.speaker)
         ):
             differences.append(
                 Difference(
+                    rule="quote.speaker",
                     kind=Disagreement.QUOTE,
                     a_span=speaker_a.speaker_span,
                     b_span=speaker_b.speaker_span,
@@ -475,7 +507,9 @@ def _stem(word: str) -> str:
     return word[:5]
 
 
-def _about_the_same(a_text: str, a_span: Span, b_text: str, b_span: Span) -> bool:
+def _about_the_same(
+    a_text: str, a_span: Span, b_text: str, b_span: Span, *, dates: bool = False
+) -> bool:
     """Whether two numbers or dates measure the same thing: they share a word around them.
 
     Two sentences that an aligner pairs may still put different facts in one frame
@@ -484,12 +518,65 @@ def _about_the_same(a_text: str, a_span: Span, b_text: str, b_span: Span) -> boo
     """
     words_a, spoken_a = _anchor_words(a_text, a_span)
     words_b, spoken_b = _anchor_words(b_text, b_span)
-    if spoken_a != spoken_b:
+    if dates and spoken_a != spoken_b:
         return False
     if words_a & words_b:
         return True
     # A clause moved to the other end of a copied sentence keeps its facts.
-    return bool(fuzz.ratio(_words(_tokens(a_text)), _words(_tokens(b_text))) >= _NEAR_COPY)
+    return _copied_frame(a_text, b_text)
+
+
+# Names of buildings and rooms: one may stand inside the other, or inside a named city.
+_FACILITY = re.compile(
+    r"\b(?:Office|House|Palace|Hall|Room|Building|Tower|Square|Airport|Station|Hospital|"
+    r"Cent(?:er|re)|Stadium|Arena|Church|Cathedral|Mosque|Temple|Embassy|Consulate|Hotel|"
+    r"Base|Headquarters|Court|Chamber|Parliament|Capitol|Campus)$"
+)
+
+
+def _landmarks(a_text: str, x: NameMention, b_text: str, y: NameMention) -> str:
+    """ ".landmark" for a building or room against another place, each after "in"/"at".
+
+    "in the Oval Office" against "at the White House" may be a room and the building
+    around it; "in Tehran" against "in Baghdad" are two cities. Calibrated apart.
+    """
+    both_located = _after_locative(a_text, x) and _after_locative(b_text, y)
+    if both_located and (_FACILITY.search(x.text) or _FACILITY.search(y.text)):
+        return ".landmark"
+    return ""
+
+
+def _same_frame_around_quotes(a_text: str, b_text: str) -> bool:
+    """Whether the words outside the quotation marks are near copies.
+
+    A quoted word changed in a copied sentence is a changed quote; two loosely written
+    sentences may hold two translations or two versions of a statement.
+    """
+    outside_a, outside_b = _outside_quotes(a_text), _outside_quotes(b_text)
+    if outside_a == outside_b:
+        return True  # "he said" both, or a quotation standing alone in both
+    if len(outside_a) < 3 or len(outside_b) < 3:
+        return False
+    return fuzz.ratio(outside_a, outside_b) >= _COPIED
+
+
+def _outside_quotes(text: str) -> list[str]:
+    spans = [quote.outer_span for quote in find_quotes(text)]
+    return [
+        token.norm
+        for token in _tokens(text)
+        if token.norm[:1].isalnum() and not any(s.start <= token.start < s.end for s in spans)
+    ]
+
+
+def _copied_frame(a_text: str, b_text: str) -> bool:
+    """Whether two sentences are near copies, so a changed figure sits in the same frame.
+
+    In a loose rewrite a figure may be another fact in a similar frame ("at least 30
+    times in three months" against "at least three times in October"); in a copy it is
+    the same fact changed. The two are calibrated apart.
+    """
+    return fuzz.ratio(_words(_tokens(a_text)), _words(_tokens(b_text))) >= _NEAR_COPY
 
 
 def _quantity_key(quantity: Quantity) -> tuple[str | None, str]:
@@ -523,6 +610,7 @@ def _number_differences(a_text: str, b_text: str, language: str | None) -> list[
             hedged = quantity_a.hedged or quantity_b.hedged
             differences.append(
                 Difference(
+                    rule="number.copied" if _copied_frame(a_text, b_text) else "number",
                     kind=Disagreement.NUMBER,
                     a_span=quantity_a.span,
                     b_span=quantity_b.span,
@@ -558,10 +646,11 @@ def _date_differences(
             continue
         if not dates_conflict(date_a, date_b):
             continue
-        if not _about_the_same(a_text, date_a.span, b_text, date_b.span):
+        if not _about_the_same(a_text, date_a.span, b_text, date_b.span, dates=True):
             continue
         differences.append(
             Difference(
+                rule="date.copied" if _copied_frame(a_text, b_text) else "date",
                 kind=Disagreement.DATE,
                 a_span=date_a.span,
                 b_span=date_b.span,
@@ -670,6 +759,7 @@ def _list_differences(
             change.append("drops " + ", ".join(name.text for name in dropped))
         differences.append(
             Difference(
+                rule="name.list",
                 kind=Disagreement.ENTITY,
                 a_span=a_span,
                 b_span=b_span,
@@ -735,6 +825,7 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
                     break
                 differences.append(
                     Difference(
+                        rule="name.misspelling",
                         kind=Disagreement.ENTITY,
                         a_span=x.span,
                         b_span=y.span,
@@ -752,8 +843,7 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
         return differences
 
     # Replacements: in the same slot of the sentence, A names one thing and B
-    # another, and at least one of the two is named nowhere in the other sentence.
-    # (An old name may survive elsewhere under an alias: "Tehran" for "Iran".)
+    # another, and neither of the two is named anywhere in the other sentence.
     unmatched = {id(name) for name in (*left_a, *left_b)}
     explained = explained_a | explained_b
     tokens_a, tokens_b = _tokens(a_text), _tokens(b_text)
@@ -769,7 +859,7 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
         start_b, end_b = tokens_b[j1].start, tokens_b[j2 - 1].end
         in_a = [x for x in names_a if x.span.start < end_a and start_a < x.span.end and x.certain]
         in_b = [y for y in names_b if y.span.start < end_b and start_b < y.span.end and y.certain]
-        pair = _replaced(a_text, b_text, in_a, in_b, unmatched, explained)
+        pair = _replaced(a_text, b_text, in_a, in_b, unmatched, explained, names_a, names_b)
         if pair is None:
             continue
         x, y = pair
@@ -777,6 +867,7 @@ def _entity_differences(a_text: str, b_text: str, language: str | None) -> list[
         b_span = Span(start=max(y.span.start, start_b), end=min(y.span.end, end_b))
         differences.append(
             Difference(
+                rule="name.replaced" + _landmarks(a_text, x, b_text, y),
                 kind=Disagreement.ENTITY,
                 a_span=a_span,
                 b_span=b_span,
@@ -843,6 +934,20 @@ def _after_locative(text: str, name: NameMention) -> bool:
     return _LOCATIVE.search(text[max(0, name.span.start - 16) : name.span.start]) is not None
 
 
+def _named_as_adjective(name: NameMention, others: Sequence[NameMention]) -> bool:
+    """Whether another sentence names this place by its adjective ("Afghan")."""
+    key = normalize_name(name.text)
+    if key != name.text.casefold():
+        return False  # "Tehran" stands for Iran, but "Iranian" does not name Tehran
+    return any(
+        " " not in other.text
+        and _DEMONYM_ENDING.search(other.text.casefold()) is not None
+        and normalize_name(other.text) != other.text.casefold()
+        and normalize_name(other.text) == key
+        for other in others
+    )
+
+
 def _replaced(
     a_text: str,
     b_text: str,
@@ -850,11 +955,17 @@ def _replaced(
     in_b: list[NameMention],
     unmatched: set[int],
     explained: set[int],
+    names_a: Sequence[NameMention] = (),
+    names_b: Sequence[NameMention] = (),
 ) -> tuple[NameMention, NameMention] | None:
     """The first pair of names that one replaces the other in an edited stretch."""
     for x in in_a:
         for y in in_b:
             if id(x) not in unmatched and id(y) not in unmatched:
+                continue
+            # "The Afghan city of Mazar-i-Sharif" against "in Afghanistan": the other
+            # sentence names the country as the city's adjective; the place is narrowed.
+            if _named_as_adjective(y, names_a) or _named_as_adjective(x, names_b):
                 continue
             if x.span.start in explained or y.span.start in explained:
                 continue
@@ -1030,6 +1141,7 @@ def _polarity_differences(a_text: str, b_text: str) -> list[Difference]:
         if (flips + len(polarity)) % 2 == 1:
             differences.append(
                 Difference(
+                    rule="negation",
                     kind=Disagreement.NEGATION,
                     a_span=a_span,
                     b_span=b_span,
@@ -1040,6 +1152,7 @@ def _polarity_differences(a_text: str, b_text: str) -> list[Difference]:
         elif direction and not flips and not polarity:
             differences.append(
                 Difference(
+                    rule="wording",
                     kind=Disagreement.OTHER,
                     a_span=a_span,
                     b_span=b_span,
@@ -1124,6 +1237,7 @@ def _locative_differences(a_text: str, b_text: str) -> list[Difference]:
             b_span = _span_of(tokens_b, in_b.preposition, in_b.positions[shared - 1] + 1)
             differences.append(
                 Difference(
+                    rule="place",
                     kind=Disagreement.OTHER,
                     a_span=a_span,
                     b_span=b_span,

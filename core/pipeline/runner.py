@@ -38,6 +38,7 @@ from veracity.models import (
     RunInfo,
     RunReport,
     Scoring,
+    Stance,
     Story,
     StoryFailure,
     StoryReport,
@@ -345,6 +346,7 @@ class Pipeline:
             "veracity_cross_check", Verdict, context, story=story, claims=claims, context=context
         )
         verdicts = _checked_verdicts(verdicts, claims, story, context)
+        verdicts = _below_threshold_marked(verdicts, self.settings.min_confidence)
         timings["cross_check"] = time.perf_counter() - started
 
         self._enter(context, "score")
@@ -627,6 +629,19 @@ def _checked_claims(claims: list[Claim], story: Story, context: StageContext) ->
         kept.values(),
         key=lambda c: (order[c.source_id], c.span.start, c.span.end, c.extractor, c.id),
     )
+
+
+def _below_threshold_marked(verdicts: list[Verdict], min_confidence: float) -> list[Verdict]:
+    """Contradictions under the minimum confidence marked possible, so that every report,
+    score and --fail-on counts the same findings."""
+    return [
+        verdict.model_copy(update={"possible": True})
+        if verdict.stance is Stance.CONTRADICTS
+        and not verdict.possible
+        and verdict.confidence < min_confidence
+        else verdict
+        for verdict in verdicts
+    ]
 
 
 def _checked_verdicts(

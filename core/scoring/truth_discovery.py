@@ -285,7 +285,8 @@ def _verdict_cells(
     Two checkers may judge the same cell: the more confident verdict wins, so
     the result does not depend on which plugin answered first. ABSENT
     verdicts are dropped, as a checker that found nothing does not cancel
-    one that found support or a contradiction.
+    one that found support or a contradiction; so are updates of a running figure.
+    A contradiction below the minimum confidence (possible) counts with its confidence.
     """
     cells: dict[str, dict[str, Verdict]] = {}
     ignored = 0
@@ -296,7 +297,8 @@ def _verdict_cells(
         if claim is None or verdict.source_id != claim.source_id or against not in sources:
             ignored += 1
             continue
-        if verdict.stance is _ABSENT:
+        if verdict.stance is _ABSENT or verdict.update is not None:
+            # A figure that news updated later is no fault of the earlier report.
             continue
         row = cells.get(claim_id)
         if row is None:

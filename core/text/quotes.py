@@ -58,8 +58,10 @@ _APPOSITIVE = r"(?:\s*,\s*[^,“”\"«»„\n]{1,100},)?"
 # "Trump late Thursday tweeted": when they spoke stands between the speaker and the verb.
 _WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _WHEN = rf"(?:\s+(?:(?:late|early|on|last|this)\s+)?(?:{_WEEKDAYS}|yesterday|today|tonight)(?:\s+(?:morning|afternoon|evening|night))?)?"
+# "local police chief Sayed Kamal Sadat told": a description in lower case before the name.
+_DESCRIPTION = r"(?:(?:[a-z][\w-]*\s+){1,4}(?=[A-ZÀ-ÖØ-ÞА-ЯЁ]))?"
 _AFTER_NAME_VERB = re.compile(
-    rf"^[\s,.!?]*(?:[-–—]\s*)?(?P<name>{_NAME}){_APPOSITIVE}{_WHEN}\s+(?:{_VERBS})(?![\w])"
+    rf"^[\s,.!?]*(?:[-–—]\s*)?{_DESCRIPTION}(?P<name>{_NAME}){_APPOSITIVE}{_WHEN}\s+(?:{_VERBS})(?![\w])"
 )
 _AFTER_VERB_NAME = re.compile(
     rf"^[\s,.!?]*(?:[-–—]\s*)?(?:{_VERBS}|{_ACCORDING})\s+"
@@ -71,7 +73,12 @@ _BEFORE_NAME_VERB = re.compile(
     rf"(?P<name>{_NAME}){_APPOSITIVE}{_WHEN}\s+(?:{_VERBS})(?![\w])[^“”\"«»„]{{0,160}}$"
 )
 _BEFORE_ACCORDING = re.compile(rf"(?:{_ACCORDING})\s+(?P<name>{_NAME})[^“”\"«»„]{{0,80}}$")
-_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|\n")
+# A full stop ends the attribution unless it closes a title ("Mr. Trump said").
+_SENTENCE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bGen)(?<!\bSen)(?<!\bRep)(?<!\bGov)"
+    r"(?<!\bLt)(?<!\bCol)(?<!\bSgt)(?<!\bCapt)(?<!\bProf)(?<!\bJr)(?<!\bSr)(?<!\bSt)"
+    r"[.!?…](?=\s|$)|\n"
+)
 # Capitalized words that open a sentence but are no speaker ("In Tehran, Putin said").
 _NOT_SPEAKERS = frozenset(
     """The A An In On At For But And However During After Before Both Any Only Our His Her Its

@@ -684,3 +684,36 @@ def test_numbers_about_different_things_in_one_frame_are_not_compared() -> None:
         )
         == []
     )
+
+
+def test_a_quote_put_in_the_past_as_reported_speech_is_not_altered() -> None:
+    assert (
+        kinds(
+            "One eyewitness said: “It is absolute chaos.”",
+            "“It was absolute chaos” in the heart of the city, he said.",
+        )
+        == []
+    )
+
+
+def test_a_city_against_the_country_the_other_sentence_also_names_is_no_replacement() -> None:
+    assert (
+        kinds(
+            "A bomber rammed a car into the German consulate in the northern Afghan city of "
+            "Mazar-i-Sharif, officials said.",
+            "A bomber rammed a truck into the German consulate in Afghanistan, officials said.",
+        )
+        == []
+    )
+
+
+def test_one_speaker_titled_two_ways_is_not_another_speaker() -> None:
+    assert (
+        kinds(
+            'On Thursday, US President Donald Trump said on Twitter, "Caught RED HANDED - very '
+            'disappointed that China is allowing oil to go into North Korea."',
+            "“Caught RED HANDED — very disappointed that China is allowing oil to go into North "
+            "Korea,” Mr. Trump wrote in a Twitter post on Thursday.",
+        )
+        == []
+    )

@@ -130,3 +130,13 @@ def test_the_day_between_a_speaker_and_the_verb_is_not_the_speaker() -> None:
     text = 'President Trump late Thursday tweeted that the memos "show clearly" no collusion.'
     [quote] = find_quotes(text)
     assert quote.speaker == "President Trump"
+
+
+def test_a_title_with_a_full_stop_does_not_end_the_attribution() -> None:
+    [quote] = find_quotes('"The friendship binds our two nations," Mr. Trump said on Tuesday.')
+    assert quote.speaker == "Mr. Trump" and quote.speaker_is_name
+
+
+def test_a_description_in_lower_case_may_stand_before_the_speakers_name() -> None:
+    [quote] = find_quotes("“The car hit the wall,” local police chief Sayed Kamal Sadat told AFP.")
+    assert quote.speaker == "Sayed Kamal Sadat"
