@@ -92,6 +92,11 @@ class Story(BaseModel):
 
     id: str = Field(min_length=1)
     documents: list[Document] = Field(min_length=1)
+    skipped: list[str] = Field(
+        default_factory=list,
+        description="Sources left out of the story, each as '<file or id>: <why>' (an empty "
+        "page, a file that could not be read); the rest were checked.",
+    )
 
     @model_validator(mode="after")
     def _unique_document_ids(self) -> Story:

@@ -60,6 +60,34 @@ class Finding(BaseModel):
     evidence_anchor: str
 
 
+class Listed(BaseModel):
+    """A possible contradiction or an update, listed apart from the findings."""
+
+    kind: str
+    source_id: str
+    against_source_id: str
+    claim_quote: str
+    evidence: str
+    explanation: str
+    confidence: float
+
+
+def _listed(report: StoryReport, verdicts: list[Verdict]) -> list[Listed]:
+    claims = {claim.id: claim for claim in report.claims}
+    return [
+        Listed(
+            kind=verdict.disagreement.value if verdict.disagreement else "other",
+            source_id=verdict.source_id,
+            against_source_id=verdict.against_source_id,
+            claim_quote=claims[verdict.claim_id].quote if verdict.claim_id in claims else "",
+            evidence=verdict.evidence or "",
+            explanation=verdict.explanation,
+            confidence=verdict.confidence,
+        )
+        for verdict in verdicts
+    ]
+
+
 def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]]:
     claims = {claim.id: claim for claim in report.claims}
     marks: dict[str, list[Mark]] = {source_id: [] for source_id in report.story.source_ids}
@@ -158,6 +186,8 @@ def render_html(report: RunReport) -> str:
                 "index": story_index,
                 "report": story,
                 "findings": findings,
+                "possible": _listed(story, story.possible_contradictions()),
+                "updates": _listed(story, story.updates()),
                 "kinds": sorted({finding.kind for finding in findings}, key=KINDS.index),
                 "citation": {sid: n for n, sid in enumerate(story.story.source_ids, start=1)},
                 "claims_per_source": claims_per_source,

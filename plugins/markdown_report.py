@@ -6,7 +6,7 @@ contradiction with both passages side by side.
 
 from __future__ import annotations
 
-from veracity.models import RunReport, Stance, StoryReport
+from veracity.models import RunReport, Stance, StoryReport, Verdict
 from veracity.pipeline.hookspecs import hookimpl
 
 
@@ -66,6 +66,18 @@ def render_story(report: StoryReport) -> str:
             ),
             f"  - {_escape(verdict.explanation)}",
         ]
+    lines += _listed_apart(
+        report,
+        "Updates",
+        report.updates(),
+        "figures that moved between reports published apart; not counted against the earlier one",
+    )
+    lines += _listed_apart(
+        report,
+        "Possible contradictions",
+        report.possible_contradictions(),
+        "below the minimum confidence; not counted by --fail-on",
+    )
     supported = sum(1 for verdict in report.verdicts if verdict.stance is Stance.SUPPORTS)
     absent = sum(1 for verdict in report.verdicts if verdict.stance is Stance.ABSENT)
     lines += [
@@ -77,6 +89,21 @@ def render_story(report: StoryReport) -> str:
         lines += ["", "### Warnings", ""]
         lines += [f"- {warning.stage}: {_escape(warning.message)}" for warning in report.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _listed_apart(report: StoryReport, title: str, verdicts: list[Verdict], why: str) -> list[str]:
+    if not verdicts:
+        return []
+    claims = {claim.id: claim for claim in report.claims}
+    lines = ["", f"### {title} ({len(verdicts)}): {why}", ""]
+    for verdict in verdicts:
+        claim = claims.get(verdict.claim_id)
+        quote = f" “{_escape(claim.quote)}”" if claim else ""
+        lines.append(
+            f"- `{verdict.source_id}` vs `{verdict.against_source_id}` "
+            f"(confidence {verdict.confidence:.2f}):{quote} — {_escape(verdict.explanation)}"
+        )
+    return lines
 
 
 def render_markdown(report: RunReport) -> str:

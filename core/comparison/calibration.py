@@ -33,7 +33,7 @@ PRIOR_WEIGHT = 4.0
 LABELLED: dict[str, RuleRecord] = {
     "name.misspelling": RuleRecord(genuine=2, total=2),
     "name.replaced.landmark": RuleRecord(genuine=0, total=1),
-    "number": RuleRecord(genuine=1, total=3),
+    "number": RuleRecord(genuine=1, total=1),
     "number.copied.count": RuleRecord(genuine=1, total=2),
     "quote.named": RuleRecord(genuine=10, total=12),
     "quote.named.copied": RuleRecord(genuine=1, total=1),

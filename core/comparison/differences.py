@@ -492,8 +492,10 @@ def _anchor_words(text: str, span: Span) -> tuple[set[str], bool]:
     "returned ... on Tuesday" dates the return, "the airline said Wednesday" the
     statement: a date that only says when someone spoke is not the date of the event.
     """
-    before = [t.norm for t in _tokens(text[: span.start]) if t.norm[:1].isalnum()]
-    after = [t.norm for t in _tokens(text[span.end :]) if t.norm[:1].isalnum()]
+    # The text's tokens are cached: split them at the mention rather than tokenize again.
+    tokens = [t for t in _tokens(text) if t.norm[:1].isalnum()]
+    before = [t.norm for t in tokens if t.end <= span.start]
+    after = [t.norm for t in tokens if t.start >= span.end]
     near = before[-_ANCHOR_WINDOW:] + after[:_ANCHOR_WINDOW]
     words = {_stem(w) for w in near if w not in _FUNCTION_WORDS and not w.isdigit()}
     spoken = bool(before) and (
@@ -569,6 +571,29 @@ def _outside_quotes(text: str) -> list[str]:
     ]
 
 
+def _several(quantities: Sequence[Quantity], key: tuple[str | None, str]) -> bool:
+    return sum(1 for quantity in quantities if _quantity_key(quantity) == key) > 2
+
+
+def _bounds_agree(a: Quantity, b: Quantity) -> bool:
+    """Whether two hedged figures' intervals overlap ("at least 3" and "at least 30")."""
+    if not (a.hedged and b.hedged):
+        return False
+    if _lower_bound(a) and _lower_bound(b):
+        return True  # "at least 3" and "at least 30": a true count satisfies both
+    if _upper_bound(a) and _upper_bound(b):
+        return True  # "up to 10" and "up to 50"
+    return a.low < b.high and b.low < a.high
+
+
+def _lower_bound(quantity: Quantity) -> bool:
+    return quantity.low >= quantity.value * 0.8 and quantity.high > quantity.value * 1.5
+
+
+def _upper_bound(quantity: Quantity) -> bool:
+    return quantity.high <= quantity.value * 1.2 and quantity.low < quantity.value * 0.5
+
+
 def _copied_frame(a_text: str, b_text: str) -> bool:
     """Whether two sentences are near copies, so a changed figure sits in the same frame.
 
@@ -602,15 +627,24 @@ def _number_differences(a_text: str, b_text: str, language: str | None) -> list[
         # Unequal counts leave the pairing to guesswork: say nothing.
         if len(group_a) != len(group_b):
             continue
+        copied = _copied_frame(a_text, b_text)
+        if not copied and _several(quantities_a, key) and _several(quantities_b, key):
+            # Written apart, with several figures of a kind on each side ("$70 ... $60 ...
+            # $10" against "$60 ... $22 ... $10"), what is left unpaired may be other facts.
+            continue
         for quantity_a, quantity_b in zip(group_a, group_b, strict=True):
             if not quantities_conflict(quantity_a, quantity_b):
+                continue
+            if not copied and _bounds_agree(quantity_a, quantity_b):
+                # "At least 30 times" and "at least three times", written apart, are two
+                # lower bounds: both can hold. Only a copy that changed the figure conflicts.
                 continue
             if not _about_the_same(a_text, quantity_a.span, b_text, quantity_b.span):
                 continue
             hedged = quantity_a.hedged or quantity_b.hedged
             differences.append(
                 Difference(
-                    rule="number.copied" if _copied_frame(a_text, b_text) else "number",
+                    rule="number.copied" if copied else "number",
                     kind=Disagreement.NUMBER,
                     a_span=quantity_a.span,
                     b_span=quantity_b.span,

@@ -259,12 +259,21 @@ class Pipeline:
 
     def _load_story_input(self, story_input: StoryInput) -> Iterator[StoryOrFailure]:
         context = self.context(story_input.story_id)
-        try:
-            documents = [
-                doc for path in story_input.paths for doc in self.load_documents(path, context)
-            ]
-        except InputError as error:
-            yield StoryFailure(story_id=story_input.story_id, error=str(error), kind="input")
+        documents: list[Document] = []
+        unread: list[str] = []
+        for path in story_input.paths:
+            try:
+                documents.extend(self.load_documents(path, context))
+            except InputError as error:
+                if len(story_input.paths) == 1:
+                    yield StoryFailure(
+                        story_id=story_input.story_id, error=str(error), kind="input"
+                    )
+                    return
+                # One unreadable article does not sink a story that has others.
+                unread.append(str(error))
+        if not documents:
+            yield StoryFailure(story_id=story_input.story_id, error="; ".join(unread), kind="input")
             return
         groups: dict[str, list[Document]] = {}
         for document in documents:
@@ -276,7 +285,7 @@ class Pipeline:
             groups.setdefault(key, []).append(document)
         for story_id, group in groups.items():
             try:
-                yield make_story(story_id, group)
+                yield make_story(story_id, group, skipped=unread)
             except InputError as error:
                 yield StoryFailure(story_id=story_id, error=str(error), kind="input")
 
@@ -292,6 +301,8 @@ class Pipeline:
         stage order, as if the stages had run one after the other.
         """
         context = self.context(story.id)
+        for reason in story.skipped:
+            context.warn(f"source left out, the others checked: {reason}")
         for document in story.documents:
             for duplicate in document.meta.duplicates:
                 context.warn(f"{duplicate} has the same text as {document.id}; merged into it")
@@ -541,22 +552,26 @@ def _describe(plugin: str, hook: str, error: Exception) -> str:
     return f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}"
 
 
-def make_story(story_id: str, documents: list[Document]) -> Story:
+def make_story(story_id: str, documents: list[Document], skipped: Sequence[str] = ()) -> Story:
     """A story from loaded documents.
 
-    A document with no text left is an input error. A document whose text is the
-    same as an earlier one's (the same file saved twice) is merged into it, and the
-    earlier one lists it in ``meta.duplicates``; a repeated id gets a suffix.
+    A document with no text left (a page of captions, an empty page) is left out and
+    listed in ``Story.skipped``, as are the files in ``skipped`` that could not be read;
+    with no document left it is an input error. A document whose text is the same as an
+    earlier one's (the same file saved twice) is merged into it, and the earlier one
+    lists it in ``meta.duplicates``; a repeated id gets a suffix.
     """
     kept: list[Document] = []
+    left_out = list(skipped)
     by_text: dict[str, Document] = {}
     seen: dict[str, int] = {}
     for document in documents:
         if not document.text.strip():
-            raise InputError(
+            left_out.append(
                 f"{document.meta.path or document.id}: no story text left after removing page "
                 "furniture; check that the file holds the article"
             )
+            continue
         fingerprint = " ".join(document.text.split()).casefold()
         if fingerprint in by_text:
             by_text[fingerprint].meta.duplicates.append(document.id)
@@ -568,7 +583,9 @@ def make_story(story_id: str, documents: list[Document]) -> Story:
             seen[document.id] = 1
         by_text[fingerprint] = document
         kept.append(document)
-    return Story(id=story_id, documents=kept)
+    if not kept:
+        raise InputError("; ".join(left_out))
+    return Story(id=story_id, documents=kept, skipped=left_out)
 
 
 def _checked_summary(summary: Summary, story: Story, context: StageContext) -> Summary:

@@ -195,6 +195,7 @@ def _initials(words: list[str]) -> str:
     return "".join(word[0] for word in words if word not in _CONNECTORS and word)
 
 
+@lru_cache(maxsize=65536)
 def name_relation(a: str, b: str) -> NameRelation:
     """Whether names ``a`` and ``b`` are the same, one part of the other, a misspelling or not.
 

@@ -717,3 +717,22 @@ def test_one_speaker_titled_two_ways_is_not_another_speaker() -> None:
         )
         == []
     )
+
+
+def test_two_lower_bounds_written_apart_can_both_hold() -> None:
+    assert (
+        kinds(
+            "The illegal exporting of oil via ship transfers has happened at least 30 times in "
+            "the past three months.",
+            "According to the report, ships conducted transfers at least three times during "
+            "October and November.",
+        )
+        == []
+    )
+
+
+def test_a_lower_bound_changed_in_a_copy_is_still_a_different_figure() -> None:
+    assert kinds(
+        "More than 20 people were rescued from the flooded village on Tuesday.",
+        "More than 32 people were rescued from the flooded village on Tuesday.",
+    ) == [Disagreement.NUMBER]

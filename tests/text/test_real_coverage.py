@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from veracity import Disagreement, Document, StoryReport, check
+from veracity import Disagreement, Document, Pipeline, Settings, StoryReport, check
 
 
 def run(*documents: Document, min_confidence: float | None = None) -> StoryReport:
@@ -102,3 +103,77 @@ def test_every_contradiction_carries_the_rule_that_found_it() -> None:
     report = run(Document(id="a", text=NYT), Document(id="b", text=NYT.replace("25", "27")))
     # A count of the injured in a copied sentence, with no publication dates.
     assert [v.rule for v in report.findings()] == ["number.copied.count"]
+
+
+def _report_text(report: StoryReport, format: str) -> str:
+    from veracity import RunReport
+    from veracity.plugins.html_report import render_html
+    from veracity.plugins.markdown_report import render_markdown
+
+    run_report = RunReport.model_validate(
+        {"run": {"veracity_version": "test", "engine": "offline"}, "stories": [report]}
+    )
+    return render_html(run_report) if format == "html" else render_markdown(run_report)
+
+
+def test_possible_contradictions_are_listed_apart_and_collapsed_in_the_html_report() -> None:
+    report = run(
+        Document(id="a", text=NYT),
+        Document(id="b", text=NYT.replace("25", "27")),
+        min_confidence=0.99,
+    )
+    html = _report_text(report, "html")
+    assert '<details class="apart">' in html and "Possible contradictions (2)" in html
+    assert "0 contradictions" in html
+    markdown = _report_text(report, "md")
+    assert "### Contradictions (0)" in markdown
+    assert "### Possible contradictions (2)" in markdown
+
+
+def test_updates_are_listed_apart_with_both_dates() -> None:
+    report = run(
+        Document(
+            id="monday",
+            published=dt.date(2016, 11, 10),
+            text="The blast killed at least four civilians near the consulate, officials said.",
+        ),
+        Document(
+            id="tuesday",
+            published=dt.date(2016, 11, 11),
+            text="The blast killed at least six civilians near the consulate, officials said.",
+        ),
+    )
+    markdown = _report_text(report, "md")
+    assert "### Updates (" in markdown and "2016-11-10" in markdown and "2016-11-11" in markdown
+
+
+def test_a_source_that_is_all_page_furniture_is_left_out_and_the_rest_checked(
+    tmp_path: Path,
+) -> None:
+    story = tmp_path / "bridge"
+    story.mkdir()
+    (story / "1.txt").write_text(NYT, encoding="utf-8")
+    (story / "2.txt").write_text(NYT.replace("25", "27"), encoding="utf-8")
+    (story / "3.txt").write_text(
+        "Photos: The bridge at night. Hide Caption 1 of 25\nMOST READ IN NEWS Ten things\n",
+        encoding="utf-8",
+    )
+    (story / "4.txt").write_bytes(b"")
+    report = Pipeline(Settings()).run([story])
+    [checked] = report.stories
+    assert checked.story.source_ids == ["1", "2"]
+    assert len(checked.story.skipped) == 2
+    assert "3.txt" in checked.story.skipped[0] or "3.txt" in checked.story.skipped[1]
+    assert sum("source left out" in warning.message for warning in checked.warnings) == 2
+    assert checked.findings()
+    assert report.failures == []
+
+
+def test_a_story_with_no_readable_source_still_fails_with_the_reasons(tmp_path: Path) -> None:
+    story = tmp_path / "empty"
+    story.mkdir()
+    (story / "1.txt").write_bytes(b"")
+    (story / "2.txt").write_text("Photos: Hide Caption 1 of 3\n", encoding="utf-8")
+    report = Pipeline(Settings()).run([story])
+    [failure] = report.failures
+    assert "1.txt" in failure.error and "2.txt" in failure.error
