@@ -28,7 +28,7 @@ from veracity.cli.output import BatchDirectory, story_fingerprint, write_atomica
 from veracity.cli.progress import RunProgress
 from veracity.errors import ConfigurationError, VeracityError
 from veracity.inputs.discovery import discover
-from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
+from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport, json_schema
 from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.pipeline.plugin_options import (
     PluginOption,
@@ -39,6 +39,7 @@ from veracity.pipeline.plugin_options import (
 from veracity.pipeline.runner import Pipeline
 from veracity.settings import DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_CONFIDENCE, Settings
 from veracity.version import __version__
+from veracity.wording import plural
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -62,20 +63,19 @@ def _format_for(out: Path | None, format_name: str | None, known: Sequence[str])
 
 
 def _story_table(report: StoryReport) -> Table:
-    # Claims of each source that some source contradicts (a claim counts once).
-    disputed_claims = {(v.source_id, v.claim_id) for v in report.contradictions()}
-    contradicted: dict[str, int] = {}
-    for source_id, _ in disputed_claims:
-        contradicted[source_id] = contradicted.get(source_id, 0) + 1
+    # Each source's findings, counted as every report counts them (StoryReport.findings).
+    findings = report.findings_per_source()
+    labels = report.story.labels()
     table = Table(
-        title=f"story {report.story.id}: {len(report.story.documents)} sources",
+        title=f"story {report.story.id}: {plural(len(report.story.documents), 'source')}, "
+        f"{plural(len(report.findings()), 'contradiction')}",
         title_justify="left",
     )
     table.add_column("rank", justify="right")
-    table.add_column("source", no_wrap=True)
+    table.add_column("source", max_width=24)
     table.add_column("score", justify="right")
     table.add_column("claims", justify="right")
-    table.add_column("disputed", justify="right")
+    table.add_column("contradictions", justify="right")
     table.add_column("why")
     claims_per_source: dict[str, int] = {}
     for claim in report.claims:
@@ -84,20 +84,20 @@ def _story_table(report: StoryReport) -> Table:
     for score in report.scores:
         table.add_row(
             str(score.rank),
-            score.source_id,
+            labels.get(score.source_id, score.source_id),
             f"{score.score:.2f}",
             str(claims_per_source.get(score.source_id, 0)),
-            str(contradicted.get(score.source_id, 0)),
+            str(findings.get(score.source_id, 0)),
             score.reason,
         )
     for source_id in report.story.source_ids:
         if source_id not in scored:
             table.add_row(
                 "-",
-                source_id,
+                labels[source_id],
                 "-",
                 str(claims_per_source.get(source_id, 0)),
-                str(contradicted.get(source_id, 0)),
+                str(findings.get(source_id, 0)),
                 "not scored",
             )
     return table
@@ -128,7 +128,7 @@ def _fails(report: StoryReport, fail_on: str | None) -> bool:
     return any(
         fail_on == "contradiction"
         or (verdict.disagreement and verdict.disagreement.value == wanted)
-        for verdict in report.contradictions()
+        for verdict in report.findings()
     )
 
 
@@ -512,10 +512,13 @@ def _run_loaded(
             )
             return EXIT_INPUT
         if not quiet:
-            console.print(f"wrote {out} ({formats[0]}, {len(report.stories)} stories)")
+            console.print(
+                f"wrote {out} ({formats[0]}, {plural(len(report.stories), 'story', 'stories')})"
+            )
     elif batch is not None and not quiet:
         console.print(
-            f"wrote {len(tally.rows)} stories to {out} ({', '.join(formats)}) and {batch.index_path.name}"
+            f"wrote {plural(len(tally.rows), 'story', 'stories')} to {out} "
+            f"({', '.join(formats)}) and {batch.index_path.name}"
         )
     elif explicit_format:
         click.echo(render(report, formats[0]), nl=False)
@@ -568,9 +571,10 @@ class _Tally:
             _StoryRow(
                 story_id=result.story.id,
                 sources=len(result.story.documents),
-                contradictions=len(result.contradictions()),
+                contradictions=len(result.findings()),
                 ranking=", ".join(
-                    f"{score.source_id} {score.score:.2f}" for score in result.scores
+                    f"{result.story.labels().get(score.source_id, score.source_id)} {score.score:.2f}"
+                    for score in result.scores
                 ),
                 usage=result.usage,
                 fails=_fails(result, self.fail_on),
@@ -664,7 +668,7 @@ def _record(
 
 
 def _batch_table(tally: _Tally) -> Table:
-    table = Table(title=f"{len(tally.rows)} stories", title_justify="left")
+    table = Table(title=plural(len(tally.rows), "story", "stories"), title_justify="left")
     for column in ("story", "sources", "contradictions", "ranking (best first)"):
         table.add_column(column)
     for row in tally.rows:
@@ -674,9 +678,7 @@ def _batch_table(tally: _Tally) -> Table:
 
 def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
     if report.failures:
-        console.print(
-            f"[red]{len(report.failures)} stor{'y' if len(report.failures) == 1 else 'ies'} failed:[/]"
-        )
+        console.print(f"[red]{plural(len(report.failures), 'story', 'stories')} failed:[/]")
         for failure in report.failures:
             console.print(f"  {failure.story_id}: {failure.error}")
     if quiet:
@@ -686,13 +688,14 @@ def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
     for row in tally.rows:
         usage = usage.add(row.usage)
     calls = (
-        f", {usage.calls} LLM calls ({usage.cache_hits} cached, {usage.retries} retries)"
+        f", {plural(usage.calls, 'LLM call')} ({usage.cache_hits} cached, "
+        f"{plural(usage.retries, 'retry', 'retries')})"
         if usage.calls or usage.cache_hits
         else ""
     )
     console.print(
-        f"{len(tally.rows)} stories checked ({report.run.engine} engine), "
-        f"{contradictions} contradictions, {len(report.failures)} failed{calls}"
+        f"{plural(len(tally.rows), 'story', 'stories')} checked ({report.run.engine} engine), "
+        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{calls}"
     )
 
 
@@ -742,4 +745,4 @@ def plugins(as_json: bool) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON schema of the report ``veracity run --format json`` writes."""
-    click.echo(json.dumps(RunReport.model_json_schema(), indent=2))
+    click.echo(json.dumps(json_schema(), indent=2))

@@ -18,6 +18,7 @@ from rich.progress import (
 
 from veracity.models import LLMUsage, StoryFailure, StoryReport
 from veracity.pipeline.events import StageEvent
+from veracity.wording import plural
 
 
 class RunProgress:
@@ -117,8 +118,9 @@ class RunProgress:
         elif not self.quiet:
             seconds = sum(result.timings.values())
             self.console.print(
-                f"[{self.done}/{self._total_text}] {result.story.id}: {len(result.story.documents)} sources, "
-                f"{len(result.contradictions())} contradictions ({seconds:.2f} s)"
+                f"[{self.done}/{self._total_text}] {result.story.id}: "
+                f"{plural(len(result.story.documents), 'source')}, "
+                f"{plural(len(result.findings()), 'contradiction')} ({seconds:.2f} s)"
             )
 
     def _advance(self) -> None:

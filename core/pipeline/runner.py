@@ -366,7 +366,7 @@ class Pipeline:
         scoring = scored[1] if scored else Scoring(sources=[])
         timings["score"] = time.perf_counter() - started
 
-        summary = _link_summary(summary, claims, scoring)
+        summary = _link_summary(summary, claims, scoring, verdicts)
         return StoryReport(
             story=story,
             summary=summary,
@@ -587,18 +587,41 @@ def _checked_summary(summary: Summary, story: Story, context: StageContext) -> S
     return summary.model_copy(update={"sentences": sentences})
 
 
-def _link_summary(summary: Summary, claims: list[Claim], scoring: Scoring) -> Summary:
-    """Tie summary sentences to the claims they repeat and flag those resting on disputed ones."""
+def _link_summary(
+    summary: Summary, claims: list[Claim], scoring: Scoring, verdicts: list[Verdict]
+) -> Summary:
+    """Tie summary sentences to the claims they repeat and flag those resting on disputed ones.
+
+    A source that contradicts a claim a sentence rests on does not carry the
+    sentence: it is moved from the sentence's citations to its ``contradicted_by``.
+    """
     disputed = {item.claim_id for item in scoring.claims if item.status is ClaimStatus.DISPUTED}
+    against: dict[str, set[str]] = {}
+    for verdict in verdicts:
+        if verdict.stance is Stance.CONTRADICTS and verdict.against_source_id != verdict.source_id:
+            against.setdefault(verdict.claim_id, set()).add(verdict.against_source_id)
     sentences = []
     for sentence in summary.sentences:
         claim_ids = sentence.claim_ids or [
             claim.id for claim in claims if claim.quote and claim.quote in sentence.text
         ]
+        contradicting = {
+            *sentence.contradicted_by,
+            *(source for claim_id in claim_ids for source in against.get(claim_id, ())),
+        }
+        cited = [source for source in sentence.source_ids if source not in contradicting]
+        if not cited:
+            # Every carrier is also contradicted: keep the citations, the flag says the rest.
+            cited = sentence.source_ids
         sentences.append(
             sentence.model_copy(
                 update={
                     "claim_ids": claim_ids,
+                    "source_ids": cited,
+                    "contradicted_by": [
+                        source for source in sentence.source_ids if source in contradicting
+                    ]
+                    + sorted(contradicting - set(sentence.source_ids)),
                     "disputed": any(claim_id in disputed for claim_id in claim_ids),
                 }
             )
