@@ -122,6 +122,11 @@ class Story(BaseModel):
 
     id: str = Field(min_length=1)
     documents: list[Document] = Field(min_length=1)
+    unread: list[str] = Field(
+        default_factory=list,
+        description="Inputs of the story that could not be read (a URL that failed), each "
+        "with why; the rest of the story was checked without them.",
+    )
 
     @model_validator(mode="after")
     def _unique_document_ids(self) -> Story:

@@ -26,8 +26,9 @@ from rich.table import Table
 from veracity.cli.endpoint import EndpointUnusable, open_llm
 from veracity.cli.output import BatchDirectory, story_fingerprint, write_atomically
 from veracity.cli.progress import RunProgress
-from veracity.errors import ConfigurationError, VeracityError
+from veracity.errors import ConfigurationError, InputError, VeracityError
 from veracity.inputs.discovery import discover
+from veracity.inputs.fetching import is_url
 from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport, json_schema
 from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.pipeline.plugin_options import (
@@ -132,17 +133,45 @@ def _fails(report: StoryReport, fail_on: str | None) -> bool:
     )
 
 
-def _stdin_to_file(paths: tuple[Path, ...], scratch: Path) -> list[Path]:
-    """Replace a ``-`` argument by a file holding the JSONL read from standard input."""
-    resolved = []
+STDIN_NAME = "standard input"
+
+
+def _stdin_to_file(paths: tuple[str, ...], scratch: Path) -> list[Path | str]:
+    """Replace a ``-`` argument by a file holding the JSONL read from standard input.
+
+    Web addresses stay strings (a ``Path`` would fold their ``//``); the rest are paths.
+    """
+    resolved: list[Path | str] = []
     for path in paths:
-        if str(path) == "-":
+        if path == "-":
             target = scratch / "stdin.jsonl"
-            target.write_bytes(sys.stdin.buffer.read())
+            data = sys.stdin.buffer.read()
+            if not data.strip():
+                raise InputError(
+                    f"{STDIN_NAME} (-) is empty; pipe JSON Lines into it, one document per line"
+                )
+            target.write_bytes(data)
             resolved.append(target)
-        else:
+        elif is_url(path):
             resolved.append(path)
+        else:
+            resolved.append(Path(path))
     return resolved
+
+
+def _named_for_people(
+    stories: Iterator[Story | StoryFailure], scratch: Path
+) -> Iterator[Story | StoryFailure]:
+    """The stories, with the scratch copy of standard input named as such in their errors."""
+    stdin_file = str(scratch / "stdin.jsonl")
+    for item in stories:
+        if isinstance(item, StoryFailure) and stdin_file in item.error:
+            item = item.model_copy(update={"error": item.error.replace(stdin_file, STDIN_NAME)})
+        elif isinstance(item, Story) and any(stdin_file in line for line in item.unread):
+            item = item.model_copy(
+                update={"unread": [line.replace(stdin_file, STDIN_NAME) for line in item.unread]}
+            )
+        yield item
 
 
 def _is_directory_target(out: Path, formats: Sequence[str]) -> bool:
@@ -214,7 +243,7 @@ class _RunCommand(click.Command):
 
 
 @main.command(cls=_RunCommand)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--out",
     "-o",
@@ -281,6 +310,19 @@ class _RunCommand(click.Command):
     help="Largest input file read.",
 )
 @click.option(
+    "--fetch-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="Seconds to wait for a web server when an input is a URL.",
+)
+@click.option(
+    "--page-cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for pages fetched for URL inputs, so a re-run reads them from disk "
+    "(default: veracity's folder in your cache directory).",
+)
+@click.option(
     "--prompts",
     "prompts_dir",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
@@ -339,7 +381,7 @@ class _RunCommand(click.Command):
 @click.option("--quiet", "-q", is_flag=True, help="Print no tables or progress, only errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every stage of every story.")
 def run(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     out: Path | None,
     format_names: tuple[str, ...],
     fail_on: str | None,
@@ -358,8 +400,9 @@ def run(
     **options: Any,
 ) -> None:
     """Check the stories in PATHS: article files of one story, a story directory, a
-    directory of story directories, or .jsonl files with a 'story' field ('-' reads
-    JSONL from standard input)."""
+    directory of story directories, .jsonl files with a 'story' field ('-' reads
+    JSONL from standard input), http(s) addresses of one story's articles, or a .txt
+    file of addresses (one per line, a blank line between stories)."""
     ctx = click.get_current_context()
     plugin_params = _plugin_params(ctx, ctx.command)
     given = {param.plugin_option.name: options.pop(str(param.name)) for param in plugin_params}
@@ -410,7 +453,7 @@ def run(
 
 def _run(
     pipeline: Pipeline,
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     out: Path | None,
     format_names: tuple[str, ...],
     fail_on: str | None,
@@ -423,6 +466,8 @@ def _run(
         console.print(f"[yellow]warning[/] {warning}")
     known = _known_formats(pipeline)
     directory_out = out is not None and _is_directory_target(out, known)
+    # Format names are case-insensitive: -f HTML is -f html.
+    format_names = tuple(name.lower() for name in format_names)
     formats = list(dict.fromkeys(format_names)) or [
         "json" if directory_out or out is None else _format_for(out, None, known)
     ]
@@ -446,7 +491,7 @@ def _run(
         total = None if any(item.multi_story for item in story_inputs) else len(story_inputs)
         return _run_loaded(
             pipeline,
-            pipeline.load_inputs(story_inputs),
+            _named_for_people(pipeline.load_inputs(story_inputs), Path(scratch)),
             total,
             out,
             formats,
@@ -527,7 +572,7 @@ def _run_loaded(
         return 130
     if any(failure.kind == "endpoint" for failure in report.failures):
         return EXIT_ENDPOINT
-    if report.failures or not (tally.rows or batch):
+    if report.failures or tally.unread or not (tally.rows or batch):
         return EXIT_INPUT
     if any(row.fails for row in tally.rows):
         return EXIT_FINDINGS
@@ -565,6 +610,8 @@ class _Tally:
     keep_reports: bool
     rows: list[_StoryRow] = field(default_factory=list)
     last: StoryReport | None = None
+    # Inputs left out of their story (URLs that could not be fetched): the run is not a success.
+    unread: int = 0
 
     def add(self, result: StoryReport, report: RunReport) -> None:
         self.rows.append(
@@ -604,6 +651,11 @@ async def _run_batch(
 
         def to_run() -> Iterator[Story | StoryFailure]:
             for item in stories:
+                if isinstance(item, Story) and item.unread:
+                    # One line per input that failed, as soon as it fails; the story goes on.
+                    for message in item.unread:
+                        console.print(f"[red]error[/] {message}")
+                    tally.unread += len(item.unread)
                 if isinstance(item, Story) and batch is not None:
                     fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
                     if batch.is_done(item, fingerprints[item.id]):
@@ -693,9 +745,10 @@ def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
         if usage.calls or usage.cache_hits
         else ""
     )
+    left_out = f", {plural(tally.unread, 'input')} left out" if tally.unread else ""
     console.print(
         f"{plural(len(tally.rows), 'story', 'stories')} checked ({report.run.engine} engine), "
-        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{calls}"
+        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{left_out}{calls}"
     )
 
 

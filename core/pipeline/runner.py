@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from veracity.errors import InputError, PluginError
 from veracity.inputs.discovery import StoryInput, discover
+from veracity.inputs.fetching import document_id_for, fetch_page, outlet_for
 from veracity.llm.errors import AuthenticationFailed, DeadlineExceeded, EndpointUnavailable
 from veracity.models import (
     Claim,
@@ -248,9 +249,36 @@ class Pipeline:
             "use .txt, .md, .html or .jsonl (or install a loader plugin)"
         )
 
+    def load_url(self, url: str, context: StageContext | None = None) -> list[Document]:
+        """Fetch a web page (or read it from the page cache) and read it with the loaders."""
+        context = context or self.context()
+        page = fetch_page(
+            url,
+            cache_dir=self.settings.page_cache,
+            timeout=self.settings.fetch_timeout,
+            max_bytes=self.settings.max_file_bytes,
+        )
+        try:
+            documents = self.load_documents(page.path, context)
+        except InputError as error:
+            # The loader names the cached file; the user gave the URL.
+            raise InputError(str(error).replace(str(page.path), url)) from None
+        for document in documents:
+            document.id = document_id_for(url)
+            document.url = url
+            document.final_url = page.final_url
+            document.fetched_at = page.fetched_at
+            document.outlet = document.outlet or outlet_for(page.final_url)
+            document.meta.path = url
+        return documents
+
     def load(self, paths: Sequence[Path | str]) -> Iterator[StoryOrFailure]:
-        """The stories in ``paths``, one at a time; a story that cannot be read is a failure."""
-        yield from self.load_inputs(discover([Path(path) for path in paths]))
+        """The stories in ``paths`` (files, directories, http(s) addresses), one at a time.
+
+        A story that cannot be read is a failure; a URL that cannot be fetched is left
+        out of its story (listed in ``Story.unread``) and the rest goes on.
+        """
+        yield from self.load_inputs(discover(list(paths)))
 
     def load_inputs(self, story_inputs: Iterable[StoryInput]) -> Iterator[StoryOrFailure]:
         """The stories of inputs :func:`veracity.inputs.discovery.discover` found, read one at a time."""
@@ -266,6 +294,11 @@ class Pipeline:
         except InputError as error:
             yield StoryFailure(story_id=story_input.story_id, error=str(error), kind="input")
             return
+        for url in story_input.urls:
+            try:
+                documents.extend(self.load_url(url, context))
+            except InputError as error:
+                context.skip_input(str(error))
         groups: dict[str, list[Document]] = {}
         for document in documents:
             key = (
@@ -274,11 +307,20 @@ class Pipeline:
                 else story_input.story_id
             )
             groups.setdefault(key, []).append(document)
+        unread: dict[str, list[str]] = {}
+        for story, message in context.unread:
+            key = story if story_input.multi_story and story else story_input.story_id
+            unread.setdefault(key, []).append(message)
         for story_id, group in groups.items():
             try:
-                yield make_story(story_id, group)
+                yield make_story(story_id, group).model_copy(
+                    update={"unread": unread.get(story_id, [])}
+                )
             except InputError as error:
                 yield StoryFailure(story_id=story_id, error=str(error), kind="input")
+        for story_id, messages in unread.items():
+            if story_id not in groups:
+                yield StoryFailure(story_id=story_id, error="; ".join(messages), kind="input")
 
     # -- one story -------------------------------------------------------------------------
 
@@ -292,6 +334,14 @@ class Pipeline:
         stage order, as if the stages had run one after the other.
         """
         context = self.context(story.id)
+        context.stage = "load"
+        for message in story.unread:
+            context.warn(f"left out: {message}")
+        if len(story.documents) == 1:
+            context.warn(
+                "only one source: nothing to cross-check it against; "
+                "add other articles about the same story"
+            )
         for document in story.documents:
             for duplicate in document.meta.duplicates:
                 context.warn(f"{duplicate} has the same text as {document.id}; merged into it")
