@@ -652,10 +652,7 @@ class _Tally:
                 story_id=result.story.id,
                 sources=len(result.story.documents),
                 contradictions=len(result.findings()),
-                ranking=", ".join(
-                    f"{result.story.labels().get(score.source_id, score.source_id)} {score.score:.2f}"
-                    for score in result.scores
-                ),
+                ranking=_ranking(result),
                 usage=result.usage,
                 fails=_fails(result, self.fail_on),
             )
@@ -663,6 +660,17 @@ class _Tally:
         self.last = result
         if self.keep_reports:
             report.stories.append(result)
+
+
+def _ranking(result: StoryReport) -> str:
+    """The sources best first, or why there is no order."""
+    if len(result.scores) > 1 and len({score.rank for score in result.scores}) == 1:
+        return "not ranked: no source disagrees with another"
+    labels = result.story.labels()
+    return ", ".join(
+        f"{labels.get(score.source_id, score.source_id)} {score.score:.2f}"
+        for score in result.scores
+    )
 
 
 async def _run_batch(
