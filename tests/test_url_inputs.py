@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from support import BENCH
 
-from veracity import Pipeline, Settings, Story, StoryFailure
+from veracity import Pipeline, Settings, Story, StoryFailure, check
 from veracity.cli.main import main
 from veracity.inputs.fetching import USER_AGENT
 
@@ -279,3 +279,16 @@ def test_the_cli_checks_urls_and_names_each_failing_one(site: Site, tmp_path: Pa
         site.url("/news/dam-opens"),
         site.url("/daily/dam-finally-opens"),
     ]
+
+
+def test_the_python_api_takes_urls(site: Site, tmp_path: Path) -> None:
+    report = check(
+        [site.url("/news/dam-opens"), site.url("/daily/dam-finally-opens")],
+        page_cache=tmp_path,
+        load_entry_points=False,
+    )
+
+    assert report.story.labels() == {
+        "127.0.0.1-dam-opens": "Northern Wire",
+        "127.0.0.1-dam-finally-opens": "Valley Daily",
+    }

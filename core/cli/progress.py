@@ -82,8 +82,9 @@ class RunProgress:
         parts = [stage] if stage else []
         if usage.calls or usage.cache_hits:
             parts.append(
-                f"{usage.calls} calls, {usage.prompt_tokens + usage.completion_tokens} tokens, "
-                f"{usage.retries} retries"
+                f"{plural(usage.calls, 'call')}, "
+                f"{plural(usage.prompt_tokens + usage.completion_tokens, 'token')}, "
+                f"{plural(usage.retries, 'retry', 'retries')}"
             )
         return " · ".join(parts)
 

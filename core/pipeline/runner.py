@@ -509,9 +509,10 @@ class Pipeline:
         )
 
     async def arun(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
-        """Run over paths or stories and collect one :class:`RunReport`."""
+        """Run over paths (or http(s) addresses) or stories and collect one :class:`RunReport`."""
         given = list(inputs)
-        paths = [Path(item) for item in given if isinstance(item, (str, Path))]
+        # Strings stay strings: Path() would fold the '//' of a URL.
+        paths = [item for item in given if isinstance(item, (str, Path))]
         stories = [item for item in given if isinstance(item, Story)]
         if paths and stories:
             raise InputError("run() takes paths or stories, not both; load the paths first")
