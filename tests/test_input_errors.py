@@ -120,3 +120,15 @@ def test_pipeline_arun_is_awaited_in_async_code() -> None:
     report = asyncio.run(pipeline.arun([SEEDS]))
 
     assert [story.story.id for story in report.stories] == ["seeds"]
+
+
+def test_a_one_source_story_in_a_batch_says_so_in_the_batch_table(tmp_path: Path) -> None:
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "only.txt").write_text("The dam opened on Tuesday.\n", "utf-8")
+    (tmp_path / "pair").mkdir()
+    (tmp_path / "pair" / "a.txt").write_text("The dam opened on Tuesday.\n", "utf-8")
+    (tmp_path / "pair" / "b.txt").write_text("The dam opened on Tuesday, they said.\n", "utf-8")
+
+    result = CliRunner().invoke(main, ["run", str(tmp_path)], env={"COLUMNS": "200"})
+
+    assert "one source: nothing to cross-check it against" in result.stderr

@@ -664,6 +664,8 @@ class _Tally:
 
 def _ranking(result: StoryReport) -> str:
     """The sources best first, or why there is no order."""
+    if len(result.story.documents) == 1:
+        return "one source: nothing to cross-check it against"
     if len(result.scores) > 1 and len({score.rank for score in result.scores}) == 1:
         return "not ranked: no source disagrees with another"
     labels = result.story.labels()
