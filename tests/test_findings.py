@@ -175,3 +175,24 @@ def test_a_story_with_one_finding_says_contradiction_in_the_singular(tmp_path: P
     result = CliRunner().invoke(main, ["run", str(tmp_path)])
 
     assert "2 sources, 1 contradiction\n" in result.stderr
+
+
+def test_a_summary_sentence_only_one_source_carries_cites_only_that_source() -> None:
+    report = check(
+        [
+            Document(
+                id="wire",
+                text="The Harwick Valley dam opened on Tuesday after three years of delays. "
+                "The reservoir will reach its full level of 410 million cubic meters by December.",
+            ),
+            Document(
+                id="rewrite",
+                text="After three years of delays, the Harwick Valley dam opened on Tuesday.",
+            ),
+        ],
+        load_entry_points=False,
+        summary_sentences=4,
+    )
+
+    [reservoir] = [s for s in report.summary.sentences if "reservoir" in s.text]
+    assert reservoir.source_ids == ["wire"]
