@@ -94,7 +94,10 @@ def render_story(report: StoryReport) -> str:
     ]
     if report.warnings:
         lines += ["", "### Warnings", ""]
-        lines += [f"- {warning.stage}: {_escape(warning.message)}" for warning in report.warnings]
+        lines += [
+            f"- {warning.stage}: {_escape(report.story.readable(warning.message))}"
+            for warning in report.warnings
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -196,3 +196,14 @@ def test_a_summary_sentence_only_one_source_carries_cites_only_that_source() -> 
 
     [reservoir] = [s for s in report.summary.sentences if "reservoir" in s.text]
     assert reservoir.source_ids == ["wire"]
+
+
+def test_warnings_name_sources_by_label(tmp_path: Path) -> None:
+    text = "The dam opened on Tuesday after three years of delays, officials said.\n"
+    (tmp_path / "wire.txt").write_text(f"outlet: Northern Wire\n\n{text}", encoding="utf-8")
+    (tmp_path / "copy.txt").write_text(f"outlet: Valley Daily\n\n{text}", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("outlet: River Radio\n\nThe dam opened.\n", "utf-8")
+
+    result = CliRunner().invoke(main, ["run", str(tmp_path), "-f", "md", "-q"])
+
+    assert "wire has the same text as Valley Daily; merged into it" in result.stdout

@@ -109,7 +109,10 @@ def _show_story(report: StoryReport, *, quiet: bool) -> None:
         return
     console.print(_story_table(report))
     for warning in report.warnings:
-        console.print(f"[yellow]warning[/] {report.story.id} {warning.stage}: {warning.message}")
+        console.print(
+            f"[yellow]warning[/] {report.story.id} {warning.stage}: "
+            f"{report.story.readable(warning.message)}"
+        )
 
 
 FIRST_STEPS = """\
