@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -553,37 +554,43 @@ class StoryReport(BaseModel):
         First the sources outside the disagreement: the side more of them support
         is backed. When they are silent or split evenly, the side whose source
         scored higher. None for a self-contradiction, or when neither decides.
+        For many findings, build :meth:`backing` once instead.
         """
-        if verdict.against_source_id == verdict.source_id:
-            return None
-        claim_side, evidence_side = verdict.source_id, verdict.against_source_id
-        outside = set(self.story.source_ids) - {claim_side, evidence_side}
-        span = verdict.evidence_span
-        # Claims of the other side that stand where the evidence stands.
-        evidence_claims = {
-            claim.id
-            for claim in self.claims
-            if claim.source_id == evidence_side
-            and span is not None
-            and claim.span.start < span.end
-            and span.start < claim.span.end
-        }
-        for_claim: set[str] = set()
-        for_evidence: set[str] = set()
+        return self.backing()(verdict)
+
+    def backing(self) -> Callable[[Verdict], str | None]:
+        """:meth:`backed_source` with the support of every claim indexed once."""
+        supporters: dict[str, set[str]] = {}
         for other in self.verdicts:
-            if other.stance is not Stance.SUPPORTS or other.against_source_id not in outside:
-                continue
-            if other.claim_id == verdict.claim_id:
-                for_claim.add(other.against_source_id)
-            elif other.claim_id in evidence_claims:
-                for_evidence.add(other.against_source_id)
-        if len(for_claim) != len(for_evidence):
-            return claim_side if len(for_claim) > len(for_evidence) else evidence_side
+            if other.stance is Stance.SUPPORTS:
+                supporters.setdefault(other.claim_id, set()).add(other.against_source_id)
+        claims_of: dict[str, list[Claim]] = {}
+        for claim in self.claims:
+            claims_of.setdefault(claim.source_id, []).append(claim)
         scores = {score.source_id: score.score for score in self.scores}
-        claim_score, evidence_score = scores.get(claim_side), scores.get(evidence_side)
-        if claim_score is None or evidence_score is None or claim_score == evidence_score:
-            return None
-        return claim_side if claim_score > evidence_score else evidence_side
+        everyone = set(self.story.source_ids)
+
+        def backed(verdict: Verdict) -> str | None:
+            if verdict.against_source_id == verdict.source_id:
+                return None
+            claim_side, evidence_side = verdict.source_id, verdict.against_source_id
+            outside = everyone - {claim_side, evidence_side}
+            for_claim = supporters.get(verdict.claim_id, set()) & outside
+            span = verdict.evidence_span
+            for_evidence: set[str] = set()
+            if span is not None:
+                # Claims of the other side that stand where the evidence stands.
+                for claim in claims_of.get(evidence_side, []):
+                    if claim.span.start < span.end and span.start < claim.span.end:
+                        for_evidence |= supporters.get(claim.id, set()) & outside
+            if len(for_claim) != len(for_evidence):
+                return claim_side if len(for_claim) > len(for_evidence) else evidence_side
+            claim_score, evidence_score = scores.get(claim_side), scores.get(evidence_side)
+            if claim_score is None or evidence_score is None or claim_score == evidence_score:
+                return None
+            return claim_side if claim_score > evidence_score else evidence_side
+
+        return backed
 
     @computed_field(  # type: ignore[prop-decorator]
         description="The findings (each disagreement between two passages once, as every "
@@ -593,6 +600,7 @@ class StoryReport(BaseModel):
     def disagreements(self) -> list[Finding]:
         """:meth:`findings` as data, for readers of the JSON report."""
         claims = {claim.id: claim for claim in self.claims}
+        backed = self.backing()
         found = []
         for verdict in self.findings():
             claim = claims.get(verdict.claim_id)
@@ -606,7 +614,7 @@ class StoryReport(BaseModel):
                     evidence=verdict.evidence,
                     explanation=verdict.explanation,
                     confidence=verdict.confidence,
-                    backed_source_id=self.backed_source(verdict),
+                    backed_source_id=backed(verdict),
                 )
             )
         return found

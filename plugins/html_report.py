@@ -72,10 +72,11 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
     findings: list[Finding] = []
     contradictions: list[Verdict] = report.findings()
     labels = report.story.labels()
+    backing = report.backing()
     for number, verdict in enumerate(contradictions, start=1):
         claim = claims[verdict.claim_id]
         kind = verdict.disagreement.value if verdict.disagreement else "other"
-        backed = report.backed_source(verdict)
+        backed = backing(verdict)
         claim_side = _side(backed, verdict.source_id)
         evidence_side = _side(backed, verdict.against_source_id)
         claim_anchor = f"s{report.story.source_ids.index(claim.source_id)}-f{number}-claim"

@@ -58,6 +58,7 @@ def render_story(report: StoryReport) -> str:
     if not contradictions:
         lines.append("None found.")
     claims = {claim.id: claim for claim in report.claims}
+    backing = report.backing()
     for verdict in contradictions:
         claim = claims[verdict.claim_id]
         source = labels[verdict.source_id]
@@ -67,7 +68,7 @@ def render_story(report: StoryReport) -> str:
             else labels[verdict.against_source_id]
         )
         kind = verdict.disagreement.value if verdict.disagreement else "other"
-        backed = report.backed_source(verdict)
+        backed = backing(verdict)
         verdict_line = (
             f"; likely wrong: {labels[verdict.against_source_id if backed == verdict.source_id else verdict.source_id]}"
             if backed
