@@ -540,6 +540,18 @@ class StoryReport(BaseModel):
                 distinct.append(verdict)
         return distinct
 
+    def reading_order(self) -> list[str]:
+        """The source ids in the order reports list and number them: by rank, then input order.
+
+        So the source cited as [1] is the one ranked first: a reader meets one numbering.
+        """
+        rank = {score.source_id: score.rank for score in self.scores}
+        position = {source_id: index for index, source_id in enumerate(self.story.source_ids)}
+        return sorted(
+            self.story.source_ids,
+            key=lambda source_id: (rank.get(source_id, len(position) + 1), position[source_id]),
+        )
+
     def findings_per_source(self) -> dict[str, int]:
         """Per source id, the findings it is a party to (either side; itself once)."""
         counts = dict.fromkeys(self.story.source_ids, 0)

@@ -172,6 +172,8 @@ def render_html(report: RunReport) -> str:
     stories = []
     for story_index, story in enumerate(report.stories):
         findings, marks = _findings(story)
+        # One numbering: sources are cited and shown side by side in rank order.
+        order = story.reading_order()
         claims_per_source = {source_id: 0 for source_id in story.story.source_ids}
         for claim in story.claims:
             claims_per_source[claim.source_id] += 1
@@ -181,7 +183,8 @@ def render_html(report: RunReport) -> str:
                 "report": story,
                 "findings": findings,
                 "kinds": sorted({finding.kind for finding in findings}, key=KINDS.index),
-                "citation": {sid: n for n, sid in enumerate(story.story.source_ids, start=1)},
+                "citation": {sid: n for n, sid in enumerate(order, start=1)},
+                "order": order,
                 "labels": story.story.labels(),
                 "findings_per_source": story.findings_per_source(),
                 "claims_per_source": claims_per_source,
@@ -191,7 +194,9 @@ def render_html(report: RunReport) -> str:
                         "document": document,
                         "segments": segments(document.text, marks[document.id]),
                     }
-                    for position, document in enumerate(story.story.documents)
+                    for position, document in enumerate(
+                        story.story.document(source_id) for source_id in order
+                    )
                 ],
             }
         )

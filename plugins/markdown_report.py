@@ -18,13 +18,13 @@ def _escape(text: str) -> str:
 
 def render_story(report: StoryReport) -> str:
     """One story as Markdown."""
-    citation = {
-        source_id: index for index, source_id in enumerate(report.story.source_ids, start=1)
-    }
+    # One numbering: the source cited as [1] is the one ranked first.
+    order = report.reading_order()
+    citation = {source_id: index for index, source_id in enumerate(order, start=1)}
     labels = {source_id: _escape(label) for source_id, label in report.story.labels().items()}
     lines = [f"## Story `{report.story.id}`", ""]
     lines += ["### Sources", ""]
-    for document in report.story.documents:
+    for document in (report.story.document(source_id) for source_id in order):
         title = (
             f" — {_escape(document.title)}"
             if document.title and document.title != document.label
@@ -33,8 +33,14 @@ def render_story(report: StoryReport) -> str:
         lines.append(f"{citation[document.id]}. {labels[document.id]}{title} (`{document.id}`)")
     lines += ["", "### Summary", ""]
     for sentence in report.summary.sentences:
-        marks = "".join(f"[{citation[source_id]}]" for source_id in sentence.source_ids)
-        against = "".join(f"[{citation[source_id]}]" for source_id in sentence.contradicted_by)
+        marks = "".join(
+            f"[{citation[source_id]}]" for source_id in order if source_id in sentence.source_ids
+        )
+        against = "".join(
+            f"[{citation[source_id]}]"
+            for source_id in order
+            if source_id in sentence.contradicted_by
+        )
         flag = f" *(contradicted by {against})*" if against else ""
         flag += " *(disputed)*" if sentence.disputed and not against else ""
         lines.append(f"- {_escape(sentence.text)} {marks}{flag}")

@@ -207,3 +207,9 @@ def test_warnings_name_sources_by_label(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(tmp_path), "-f", "md", "-q"])
 
     assert "wire has the same text as Valley Daily; merged into it" in result.stdout
+
+
+def test_the_source_cited_as_1_is_the_one_ranked_first(seed_outputs: dict[str, str]) -> None:
+    assert "\n1. 003_1fb7024574e81d72.txt (`003_1fb7024574e81d72`)\n" in seed_outputs["md"]
+    assert "| 1 | 003_1fb7024574e81d72.txt |" in seed_outputs["md"]
+    assert "<h4>[1] 003_1fb7024574e81d72.txt</h4>" in seed_outputs["html"]
