@@ -655,7 +655,7 @@ def _link_summary(
     disputed = {item.claim_id for item in scoring.claims if item.status is ClaimStatus.DISPUTED}
     against: dict[str, set[str]] = {}
     for verdict in verdicts:
-        if verdict.stance is Stance.CONTRADICTS and verdict.against_source_id != verdict.source_id:
+        if verdict.is_finding and verdict.against_source_id != verdict.source_id:
             against.setdefault(verdict.claim_id, set()).add(verdict.against_source_id)
     sentences = []
     for sentence in summary.sentences:
