@@ -25,7 +25,8 @@ def check(
     """Check one story and return its report.
 
     :param documents_or_paths: a :class:`Story`, :class:`Document` objects, or
-        paths of one story's files (or of a directory holding them).
+        paths of one story's files (or of a directory holding them), or http(s)
+        addresses of its articles.
     :param plugins: extra plugin objects or modules to use for this call.
     :param llm: an LLM client; without one the offline engine runs.
     :param load_entry_points: also use installed third-party plugins.
@@ -43,10 +44,9 @@ def check(
     else:
         if any(isinstance(item, Document) for item in documents_or_paths):
             raise InputError("check() takes documents or paths, not both; load the paths first")
+        # Strings stay strings: an http(s) address is not a path.
         loaded = list(
-            pipeline.load(
-                [Path(item) for item in documents_or_paths if not isinstance(item, Document)]
-            )
+            pipeline.load([item for item in documents_or_paths if not isinstance(item, Document)])
         )
         failures = [item for item in loaded if isinstance(item, StoryFailure)]
         if failures:

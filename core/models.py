@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 SCHEMA_VERSION = "1"
 
@@ -78,7 +79,14 @@ class Document(BaseModel):
     id: str = Field(min_length=1, description="Stable id, from the file name or record.")
     title: str = Field(default="", description="Headline, when the source has one.")
     text: str = Field(description="Body text with boilerplate, captions and bylines removed.")
-    url: str | None = None
+    url: str | None = Field(default=None, description="Address of the article, as given.")
+    final_url: str | None = Field(
+        default=None,
+        description="Address the article was fetched from after redirects (URL inputs only).",
+    )
+    fetched_at: dt.datetime | None = Field(
+        default=None, description="When the page was downloaded, in UTC (URL inputs only)."
+    )
     outlet: str | None = Field(default=None, description="Publisher or site name.")
     published: dt.date | None = Field(default=None, description="Publication date.")
     story: str | None = Field(
@@ -86,16 +94,39 @@ class Document(BaseModel):
     )
     meta: DocumentMeta = Field(default_factory=DocumentMeta)
 
+    @property
+    def label(self) -> str:
+        """How a person knows this source: its outlet, else its title, else its file name."""
+        if self.outlet and self.outlet.strip():
+            return self.outlet.strip()
+        if self.title.strip():
+            return _shortened(self.title.strip())
+        if self.meta.path:
+            # "file.jsonl:3" names a line of a file: keep it whole.
+            return self.meta.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return self.id
+
+
+# Longer titles are cut at a word: a label sits in table cells and finding lines.
+_LABEL_CHARACTERS = 36
+
+
+def _shortened(title: str) -> str:
+    if len(title) <= _LABEL_CHARACTERS:
+        return title
+    cut = title[:_LABEL_CHARACTERS].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
+    return f"{cut}…"
+
 
 class Story(BaseModel):
     """Several documents about the same event."""
 
     id: str = Field(min_length=1)
     documents: list[Document] = Field(min_length=1)
-    skipped: list[str] = Field(
+    unread: list[str] = Field(
         default_factory=list,
-        description="Sources left out of the story, each as '<file or id>: <why>' (an empty "
-        "page, a file that could not be read); the rest were checked.",
+        description="Inputs of the story left out, each with why (a URL that failed, a file "
+        "that could not be read, a page with no story text left); the rest was checked.",
     )
 
     @model_validator(mode="after")
@@ -118,6 +149,28 @@ class Story(BaseModel):
     def source_ids(self) -> list[str]:
         """Ids of the story's documents, in input order."""
         return [document.id for document in self.documents]
+
+    def readable(self, text: str) -> str:
+        """``text`` with every source id replaced by the source's label, for a person."""
+        for source_id, label in sorted(self.labels().items(), key=lambda item: -len(item[0])):
+            if source_id != label:
+                text = text.replace(source_id, label)
+        return text
+
+    def labels(self) -> dict[str, str]:
+        """Per source id, the name a person reads (:attr:`Document.label`), unique in the story.
+
+        Two sources with the same label (two articles of one outlet) get their
+        position in the story after it: ``Reuters (1)``, ``Reuters (2)``.
+        """
+        labels = {document.id: document.label for document in self.documents}
+        counts: dict[str, int] = {}
+        for label in labels.values():
+            counts[label] = counts.get(label, 0) + 1
+        return {
+            source_id: (f"{label} ({position})" if counts[label] > 1 else label)
+            for position, (source_id, label) in enumerate(labels.items(), start=1)
+        }
 
 
 class ClaimKind(StrEnum):
@@ -257,7 +310,11 @@ class ScoreBreakdown(BaseModel):
 
     claims: int = 0
     corroborated: int = Field(default=0, description="Claims supported by another source.")
-    contradicted: int = Field(default=0, description="Claims contradicted by another source.")
+    contradicted: int = Field(
+        default=0,
+        description="Findings this source is a party to: disagreements between one of its "
+        "passages and another's (or its own), each counted once.",
+    )
     unverified: int = Field(default=0, description="Claims no other source mentions.")
     altered_quotes: int = 0
     self_contradictions: int = 0
@@ -290,6 +347,10 @@ class SummarySentence(BaseModel):
     )
     disputed: bool = Field(
         default=False, description="True when a claim it rests on is contradicted by a source."
+    )
+    contradicted_by: list[str] = Field(
+        default_factory=list,
+        description="Sources whose version of the sentence contradicts it (not cited for it).",
     )
 
 
@@ -382,6 +443,26 @@ class DroppedItem(BaseModel):
     plugin: str
 
 
+class Finding(BaseModel):
+    """A disagreement between two passages, counted once: what every report lists."""
+
+    kind: Disagreement
+    claim_id: str = Field(description="The claim whose passage is disputed.")
+    source_id: str = Field(description="Source of the disputed passage.")
+    passage: str = Field(description="The disputed passage, verbatim.")
+    against_source_id: str = Field(
+        description="Source of the conflicting passage; equal to source_id when it contradicts itself."
+    )
+    evidence: str | None = Field(default=None, description="The conflicting passage, verbatim.")
+    explanation: str = ""
+    confidence: float = Field(ge=0.0, le=1.0)
+    backed_source_id: str | None = Field(
+        default=None,
+        description="Which of the two sources the other sources, else the scores, back; "
+        "the other one is likely wrong. None when nothing decides.",
+    )
+
+
 class StoryReport(BaseModel):
     """Everything veracity found about one story.
 
@@ -402,10 +483,14 @@ class StoryReport(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent per stage.")
     usage: LLMUsage = Field(default_factory=LLMUsage)
 
-    def contradictions(self) -> list[Verdict]:
-        """The verdicts in which a source contradicts a claim, at or above the run's minimum
-        confidence and not updates of a figure (see :meth:`possible_contradictions` and
-        :meth:`updates`)."""
+    def contradicting_verdicts(self) -> list[Verdict]:
+        """Every cell of the verdict matrix in which a source contradicts a claim and that
+        counts: at or above the run's minimum confidence and not an update of a figure (see
+        :meth:`possible_contradictions` and :meth:`updates`).
+
+        One disagreement between two passages is usually two cells (A's sentence
+        against B, and B's against A): count :meth:`findings`, not these.
+        """
         return [verdict for verdict in self.verdicts if verdict.is_finding]
 
     def possible_contradictions(self) -> list[Verdict]:
@@ -420,16 +505,22 @@ class StoryReport(BaseModel):
         """Figures that moved between reports published apart (a toll that rose)."""
         return [verdict for verdict in self.verdicts if verdict.update is not None]
 
+    def contradictions(self) -> list[Verdict]:
+        """The findings: the same list as :meth:`findings`, each disagreement once."""
+        return self.findings()
+
     def findings(self) -> list[Verdict]:
         """The contradictions, each disagreement once.
 
         When A's sentence contradicts B's and B's (the evidence) contradicts A's,
         the matrix holds two verdicts for one disagreement; a reader needs one.
+        This is the one definition of a finding: the CLI, every report format,
+        the scores and ``--fail-on`` count these.
         """
         claims = {claim.id: claim for claim in self.claims}
         seen: set[frozenset[tuple[str, int, int]]] = set()
         distinct = []
-        for verdict in self.contradictions():
+        for verdict in self.contradicting_verdicts():
             claim = claims.get(verdict.claim_id)
             if claim is None or verdict.evidence_span is None:
                 distinct.append(verdict)
@@ -448,6 +539,97 @@ class StoryReport(BaseModel):
                 seen.add(key)
                 distinct.append(verdict)
         return distinct
+
+    def reading_order(self) -> list[str]:
+        """The source ids in the order reports list and number them: by rank, then input order.
+
+        So the source cited as [1] is the one ranked first: a reader meets one numbering.
+        """
+        rank = {score.source_id: score.rank for score in self.scores}
+        position = {source_id: index for index, source_id in enumerate(self.story.source_ids)}
+        return sorted(
+            self.story.source_ids,
+            key=lambda source_id: (rank.get(source_id, len(position) + 1), position[source_id]),
+        )
+
+    def findings_per_source(self) -> dict[str, int]:
+        """Per source id, the findings it is a party to (either side; itself once)."""
+        counts = dict.fromkeys(self.story.source_ids, 0)
+        for verdict in self.findings():
+            for source_id in {verdict.source_id, verdict.against_source_id}:
+                counts[source_id] = counts.get(source_id, 0) + 1
+        return counts
+
+    def backed_source(self, verdict: Verdict) -> str | None:
+        """Of the two sources of a finding, the one the other sources and the scores back.
+
+        First the sources outside the disagreement: the side more of them support
+        is backed. When they are silent or split evenly, the side whose source
+        scored higher. None for a self-contradiction, or when neither decides.
+        For many findings, build :meth:`backing` once instead.
+        """
+        return self.backing()(verdict)
+
+    def backing(self) -> Callable[[Verdict], str | None]:
+        """:meth:`backed_source` with the support of every claim indexed once."""
+        supporters: dict[str, set[str]] = {}
+        for other in self.verdicts:
+            if other.stance is Stance.SUPPORTS:
+                supporters.setdefault(other.claim_id, set()).add(other.against_source_id)
+        claims_of: dict[str, list[Claim]] = {}
+        for claim in self.claims:
+            claims_of.setdefault(claim.source_id, []).append(claim)
+        scores = {score.source_id: score.score for score in self.scores}
+        everyone = set(self.story.source_ids)
+
+        def backed(verdict: Verdict) -> str | None:
+            if verdict.against_source_id == verdict.source_id:
+                return None
+            claim_side, evidence_side = verdict.source_id, verdict.against_source_id
+            outside = everyone - {claim_side, evidence_side}
+            for_claim = supporters.get(verdict.claim_id, set()) & outside
+            span = verdict.evidence_span
+            for_evidence: set[str] = set()
+            if span is not None:
+                # Claims of the other side that stand where the evidence stands.
+                for claim in claims_of.get(evidence_side, []):
+                    if claim.span.start < span.end and span.start < claim.span.end:
+                        for_evidence |= supporters.get(claim.id, set()) & outside
+            if len(for_claim) != len(for_evidence):
+                return claim_side if len(for_claim) > len(for_evidence) else evidence_side
+            claim_score, evidence_score = scores.get(claim_side), scores.get(evidence_side)
+            if claim_score is None or evidence_score is None or claim_score == evidence_score:
+                return None
+            return claim_side if claim_score > evidence_score else evidence_side
+
+        return backed
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The findings (each disagreement between two passages once, as every "
+        "report counts them), with the source the other sources and the scores back."
+    )
+    @property
+    def disagreements(self) -> list[Finding]:
+        """:meth:`findings` as data, for readers of the JSON report."""
+        claims = {claim.id: claim for claim in self.claims}
+        backed = self.backing()
+        found = []
+        for verdict in self.findings():
+            claim = claims.get(verdict.claim_id)
+            found.append(
+                Finding(
+                    kind=verdict.disagreement or Disagreement.OTHER,
+                    claim_id=verdict.claim_id,
+                    source_id=verdict.source_id,
+                    passage=claim.quote if claim else "",
+                    against_source_id=verdict.against_source_id,
+                    evidence=verdict.evidence,
+                    explanation=verdict.explanation,
+                    confidence=verdict.confidence,
+                    backed_source_id=backed(verdict),
+                )
+            )
+        return found
 
     def claim(self, claim_id: str) -> Claim:
         """The claim with this id; ``KeyError`` if there is none."""
@@ -493,5 +675,9 @@ class RunReport(BaseModel):
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON schema of ``RunReport``, as written to ``docs/run-report.schema.json``."""
-    return RunReport.model_json_schema()
+    """The JSON schema of ``RunReport``, as written to ``docs/run-report.schema.json``.
+
+    The schema of what veracity writes (serialization mode), so that it also
+    describes the fields computed from others, such as ``disagreements``.
+    """
+    return RunReport.model_json_schema(mode="serialization")

@@ -62,5 +62,15 @@ class Settings(BaseModel):
         "not counted as findings nor by --fail-on.",
     )
     max_file_bytes: int = Field(
-        default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest input file read, in bytes."
+        default=DEFAULT_MAX_FILE_BYTES,
+        ge=1,
+        description="Largest input file (or page fetched for a URL) read, in bytes.",
+    )
+    fetch_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds to wait for a web server when fetching a URL."
+    )
+    page_cache: Path | None = Field(
+        default=None,
+        description="Directory where pages fetched for URL inputs are kept, so a re-run does "
+        "not fetch them again; default: veracity's folder in the user cache directory.",
     )

@@ -33,7 +33,10 @@ def document_from_html(
         include_tables=False,
         include_images=False,
         favor_precision=True,
-        deduplicate=True,
+        # trafilatura's deduplication remembers text across calls (a process-wide cache):
+        # the fourth page carrying the same wire paragraphs, or a page read again in a
+        # notebook, would come back empty. Repeated furniture is removed by clean_text.
+        deduplicate=False,
     )
     text = (getattr(extracted, "text", None) or "") if extracted is not None else ""
 

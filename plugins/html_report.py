@@ -35,6 +35,9 @@ class Mark(BaseModel):
     role: str  # "claim" (the source's own passage) or "evidence" (what contradicts another's)
     target: str  # anchor of the conflicting passage
     title: str
+    # "backed" when the other sources and the scores back this side, "doubted" when they
+    # back the other side, "" when nothing decides: a reader sees which side is likely wrong.
+    side: str = ""
 
 
 class Segment(BaseModel):
@@ -52,6 +55,9 @@ class Finding(BaseModel):
     kind: str
     source_id: str
     against_source_id: str
+    source_label: str
+    against_label: str
+    backed_label: str  # the side the other sources and the scores back; "" when none
     claim_quote: str
     evidence: str
     explanation: str
@@ -93,9 +99,14 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
     marks: dict[str, list[Mark]] = {source_id: [] for source_id in report.story.source_ids}
     findings: list[Finding] = []
     contradictions: list[Verdict] = report.findings()
+    labels = report.story.labels()
+    backing = report.backing()
     for number, verdict in enumerate(contradictions, start=1):
         claim = claims[verdict.claim_id]
         kind = verdict.disagreement.value if verdict.disagreement else "other"
+        backed = backing(verdict)
+        claim_side = _side(backed, verdict.source_id)
+        evidence_side = _side(backed, verdict.against_source_id)
         claim_anchor = f"s{report.story.source_ids.index(claim.source_id)}-f{number}-claim"
         evidence_anchor = (
             f"s{report.story.source_ids.index(verdict.against_source_id)}-f{number}-evidence"
@@ -106,9 +117,12 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
                 kind=kind,
                 source_id=verdict.source_id,
                 against_source_id=verdict.against_source_id,
+                source_label=labels[verdict.source_id],
+                against_label=labels[verdict.against_source_id],
+                backed_label=labels[backed] if backed else "",
                 claim_quote=claim.quote,
                 evidence=verdict.evidence or "",
-                explanation=verdict.explanation,
+                explanation=report.story.readable(verdict.explanation),
                 confidence=verdict.confidence,
                 claim_anchor=claim_anchor,
                 evidence_anchor=evidence_anchor,
@@ -122,7 +136,8 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
                 kind=kind,
                 role="claim",
                 target=evidence_anchor if verdict.evidence_span else claim_anchor,
-                title=f"#{number} {kind}: {verdict.explanation}",
+                title=f"#{number} {kind}: {report.story.readable(verdict.explanation)}",
+                side=claim_side,
             )
         )
         if verdict.evidence_span is not None:
@@ -134,10 +149,17 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
                     kind=kind,
                     role="evidence",
                     target=claim_anchor,
-                    title=f"#{number} {kind}: {verdict.explanation}",
+                    title=f"#{number} {kind}: {report.story.readable(verdict.explanation)}",
+                    side=evidence_side,
                 )
             )
     return findings, marks
+
+
+def _side(backed: str | None, source_id: str) -> str:
+    if backed is None:
+        return ""
+    return "backed" if backed == source_id else "doubted"
 
 
 def segments(text: str, marks: list[Mark]) -> list[Segment]:
@@ -178,6 +200,8 @@ def render_html(report: RunReport) -> str:
     stories = []
     for story_index, story in enumerate(report.stories):
         findings, marks = _findings(story)
+        # One numbering: sources are cited and shown side by side in rank order.
+        order = story.reading_order()
         claims_per_source = {source_id: 0 for source_id in story.story.source_ids}
         for claim in story.claims:
             claims_per_source[claim.source_id] += 1
@@ -189,7 +213,10 @@ def render_html(report: RunReport) -> str:
                 "possible": _listed(story, story.possible_contradictions()),
                 "updates": _listed(story, story.updates()),
                 "kinds": sorted({finding.kind for finding in findings}, key=KINDS.index),
-                "citation": {sid: n for n, sid in enumerate(story.story.source_ids, start=1)},
+                "citation": {sid: n for n, sid in enumerate(order, start=1)},
+                "order": order,
+                "labels": story.story.labels(),
+                "findings_per_source": story.findings_per_source(),
                 "claims_per_source": claims_per_source,
                 "sources": [
                     {
@@ -197,7 +224,9 @@ def render_html(report: RunReport) -> str:
                         "document": document,
                         "segments": segments(document.text, marks[document.id]),
                     }
-                    for position, document in enumerate(story.story.documents)
+                    for position, document in enumerate(
+                        story.story.document(source_id) for source_id in order
+                    )
                 ],
             }
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from veracity.errors import InputError
+from veracity.inputs.fetching import fetch_page, is_url, outlet_for
 from veracity.inputs.reading import read_text
 from veracity.models import Document
 from veracity.pipeline.context import StageContext
@@ -36,8 +37,12 @@ class DocumentRecord(BaseModel):
 
     @model_validator(mode="after")
     def _has_content(self) -> DocumentRecord:
-        if not (self.text or "").strip() and not (self.html or "").strip():
-            raise ValueError("needs a non-empty 'text' or 'html' field")
+        if (
+            not (self.text or "").strip()
+            and not (self.html or "").strip()
+            and not is_url(self.url or "")
+        ):
+            raise ValueError("needs a non-empty 'text' or 'html' field, or an http(s) 'url'")
         return self
 
 
@@ -48,9 +53,38 @@ def _one_line_error(error: ValidationError) -> str:
     return f"field {location!r}: {first['msg']}{more}"
 
 
-def documents_from_jsonl(text: str, *, where: str) -> list[Document]:
-    """Parse JSONL text into documents; raise :class:`InputError` naming the bad line."""
+def fetched_document(url: str, *, document_id: str, context: StageContext) -> Document:
+    """The document of a record that gives only a ``url``: the page fetched (or cached) and read."""
+    settings = context.settings
+    page = fetch_page(
+        url,
+        cache_dir=settings.page_cache,
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.max_file_bytes,
+    )
+    decoded = read_text(page.path, max_bytes=settings.max_file_bytes)
+    if page.path.suffix == ".html":
+        document = document_from_html(
+            decoded.text, document_id=document_id, where=url, url=page.final_url
+        )
+    else:
+        document = document_from_text(decoded.text, document_id=document_id)
+    document.final_url = page.final_url
+    document.fetched_at = page.fetched_at
+    document.outlet = document.outlet or outlet_for(page.final_url)
+    return document
+
+
+def documents_from_jsonl(
+    text: str, *, where: str, context: StageContext | None = None
+) -> list[Document]:
+    """Parse JSONL text into documents; raise :class:`InputError` naming the bad line.
+
+    A record with only a ``url`` is fetched (with ``context``'s settings); one that
+    cannot be fetched is left out with an error for its story, and the rest goes on.
+    """
     documents: list[Document] = []
+    skipped = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -67,6 +101,15 @@ def documents_from_jsonl(text: str, *, where: str) -> list[Document]:
         document_id = record.id or f"{record.story}-{number}"
         if record.text and record.text.strip():
             document = document_from_text(record.text, document_id=document_id)
+        elif not (record.html or "").strip() and record.url:
+            if context is None:
+                raise InputError(f"{where}:{number}: a 'url' record needs a pipeline to fetch it")
+            try:
+                document = fetched_document(record.url, document_id=document_id, context=context)
+            except InputError as error:
+                context.skip_input(f"{where}:{number}: {error}", story=record.story)
+                skipped += 1
+                continue
         else:
             document = document_from_html(
                 record.html or "", document_id=document_id, where=f"{where}:{number}"
@@ -79,7 +122,7 @@ def documents_from_jsonl(text: str, *, where: str) -> list[Document]:
         document.outlet = record.outlet or document.outlet
         document.published = record.published or document.published
         documents.append(document)
-    if not documents:
+    if not documents and not skipped:
         raise InputError(f"{where}: no records; give one JSON object per line")
     return documents
 
@@ -92,4 +135,4 @@ def veracity_load_documents(path: Path, context: StageContext) -> list[Document]
     decoded = read_text(path, max_bytes=context.settings.max_file_bytes)
     for warning in decoded.warnings:
         context.warn(warning, plugin="jsonl_loader")
-    return documents_from_jsonl(decoded.text, where=str(path))
+    return documents_from_jsonl(decoded.text, where=str(path), context=context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from veracity.models import RunReport, Stance, StoryReport, Verdict
 from veracity.pipeline.hookspecs import hookimpl
+from veracity.wording import plural
 
 
 def _escape(text: str) -> str:
@@ -17,54 +18,78 @@ def _escape(text: str) -> str:
 
 def render_story(report: StoryReport) -> str:
     """One story as Markdown."""
-    citation = {
-        source_id: index for index, source_id in enumerate(report.story.source_ids, start=1)
-    }
+    # One numbering: the source cited as [1] is the one ranked first.
+    order = report.reading_order()
+    citation = {source_id: index for index, source_id in enumerate(order, start=1)}
+    labels = {source_id: _escape(label) for source_id, label in report.story.labels().items()}
     lines = [f"## Story `{report.story.id}`", ""]
     lines += ["### Sources", ""]
-    for document in report.story.documents:
-        title = f" — {_escape(document.title)}" if document.title else ""
-        lines.append(f"{citation[document.id]}. `{document.id}`{title}")
+    for document in (report.story.document(source_id) for source_id in order):
+        title = (
+            f" — {_escape(document.title)}"
+            if document.title and document.title != document.label
+            else ""
+        )
+        lines.append(f"{citation[document.id]}. {labels[document.id]}{title} (`{document.id}`)")
     lines += ["", "### Summary", ""]
     for sentence in report.summary.sentences:
-        marks = "".join(f"[{citation[source_id]}]" for source_id in sentence.source_ids)
-        flag = " *(disputed)*" if sentence.disputed else ""
+        marks = "".join(
+            f"[{citation[source_id]}]" for source_id in order if source_id in sentence.source_ids
+        )
+        against = "".join(
+            f"[{citation[source_id]}]"
+            for source_id in order
+            if source_id in sentence.contradicted_by
+        )
+        flag = f" *(contradicted by {against})*" if against else ""
+        flag += " *(disputed)*" if sentence.disputed and not against else ""
         lines.append(f"- {_escape(sentence.text)} {marks}{flag}")
     if report.scores:
+        findings_per_source = report.findings_per_source()
         lines += [
             "",
             "### Reliability",
             "",
-            "| rank | source | score | why |",
-            "|---:|---|---:|---|",
+            "| rank | source | score | contradictions | why |",
+            "|---:|---|---:|---:|---|",
         ]
         for score in report.scores:
             lines.append(
-                f"| {score.rank} | `{score.source_id}` | {score.score:.2f} | {_escape(score.reason)} |"
+                f"| {score.rank} | {labels.get(score.source_id, score.source_id)} "
+                f"| {score.score:.2f} | {findings_per_source.get(score.source_id, 0)} "
+                f"| {_escape(score.reason)} |"
             )
     contradictions = report.findings()
     lines += ["", f"### Contradictions ({len(contradictions)})", ""]
     if not contradictions:
         lines.append("None found.")
     claims = {claim.id: claim for claim in report.claims}
+    backing = report.backing()
     for verdict in contradictions:
         claim = claims[verdict.claim_id]
+        source = labels[verdict.source_id]
         against = (
             "itself"
             if verdict.against_source_id == verdict.source_id
-            else f"`{verdict.against_source_id}`"
+            else labels[verdict.against_source_id]
         )
         kind = verdict.disagreement.value if verdict.disagreement else "other"
+        backed = backing(verdict)
+        verdict_line = (
+            f"; likely wrong: {labels[verdict.against_source_id if backed == verdict.source_id else verdict.source_id]}"
+            if backed
+            else ""
+        )
         lines += [
-            f"- **{kind}**: `{verdict.source_id}` vs {against} (confidence {verdict.confidence:.2f})",
-            f"  - `{verdict.source_id}`: “{_escape(claim.quote)}”",
-            f"  - {against}: "
+            f"- **{kind}**: {source} vs {against} (confidence {verdict.confidence:.2f}{verdict_line})",
+            f"  - {source}{_backing(backed, verdict.source_id)}: “{_escape(claim.quote)}”",
+            f"  - {against}{_backing(backed, verdict.against_source_id)}: "
             + (
                 f"“{_escape(verdict.evidence)}”"
                 if verdict.evidence
                 else "*(no passage of its text: see the explanation)*"
             ),
-            f"  - {_escape(verdict.explanation)}",
+            f"  - {_escape(report.story.readable(verdict.explanation))}",
         ]
     lines += _listed_apart(
         report,
@@ -82,12 +107,16 @@ def render_story(report: StoryReport) -> str:
     absent = sum(1 for verdict in report.verdicts if verdict.stance is Stance.ABSENT)
     lines += [
         "",
-        f"{len(report.claims)} claims; {supported} supporting, {len(report.contradictions())} contradicting "
-        f"and {absent} absent verdicts.",
+        f"{plural(len(report.claims), 'claim')}; {supported} supporting, "
+        f"{len(report.contradicting_verdicts())} contradicting and {absent} absent verdicts "
+        "(a contradiction is usually two verdicts, one from each side).",
     ]
     if report.warnings:
         lines += ["", "### Warnings", ""]
-        lines += [f"- {warning.stage}: {_escape(warning.message)}" for warning in report.warnings]
+        lines += [
+            f"- {warning.stage}: {_escape(report.story.readable(warning.message))}"
+            for warning in report.warnings
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -95,20 +124,32 @@ def _listed_apart(report: StoryReport, title: str, verdicts: list[Verdict], why:
     if not verdicts:
         return []
     claims = {claim.id: claim for claim in report.claims}
+    labels = report.story.labels()
     lines = ["", f"### {title} ({len(verdicts)}): {why}", ""]
     for verdict in verdicts:
         claim = claims.get(verdict.claim_id)
         quote = f" “{_escape(claim.quote)}”" if claim else ""
         lines.append(
-            f"- `{verdict.source_id}` vs `{verdict.against_source_id}` "
-            f"(confidence {verdict.confidence:.2f}):{quote} — {_escape(verdict.explanation)}"
+            f"- {_escape(labels[verdict.source_id])} vs {_escape(labels[verdict.against_source_id])} "
+            f"(confidence {verdict.confidence:.2f}):{quote} — "
+            f"{_escape(report.story.readable(verdict.explanation))}"
         )
     return lines
 
 
+def _backing(backed: str | None, source_id: str) -> str:
+    """The mark of the side the other sources and the scores back."""
+    if backed is None:
+        return ""
+    return " (backed)" if backed == source_id else " (likely wrong)"
+
+
 def render_markdown(report: RunReport) -> str:
     """The whole run as Markdown."""
-    parts = [f"# veracity report\n\nEngine: {report.run.engine}; {len(report.stories)} stories.\n"]
+    parts = [
+        f"# veracity report\n\nEngine: {report.run.engine}; "
+        f"{plural(len(report.stories), 'story', 'stories')}.\n"
+    ]
     parts += [render_story(story) for story in report.stories]
     if report.failures:
         parts.append(

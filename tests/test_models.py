@@ -116,5 +116,6 @@ def test_findings_list_a_mirrored_disagreement_once() -> None:
         claims=[claim_a, claim_b],
         verdicts=[against(claim_a, "b"), against(claim_b, "a")],
     )
-    assert len(report.contradictions()) == 2
+    assert len(report.contradicting_verdicts()) == 2
     assert [verdict.source_id for verdict in report.findings()] == ["a"]
+    assert report.contradictions() == report.findings()

@@ -99,19 +99,19 @@ def test_the_seed_story_findings_stand_against_the_right_source(
         verdict.source_id == source
         and verdict.against_source_id == against
         and finding in verdict.explanation
-        for verdict in seed_report.contradictions()
-    ), [v.explanation for v in seed_report.contradictions() if v.source_id == source]
+        for verdict in seed_report.contradicting_verdicts()
+    ), [v.explanation for v in seed_report.contradicting_verdicts() if v.source_id == source]
 
 
 def test_the_wire_report_is_contradicted_only_where_the_others_changed_it(
     seed_report: StoryReport,
 ) -> None:
     # Every contradiction of a wire claim is one of the others' changes, seen from the wire.
-    for verdict in seed_report.contradictions():
+    for verdict in seed_report.contradicting_verdicts():
         if verdict.source_id == WIRE:
             assert any(
                 other.source_id == verdict.against_source_id and other.against_source_id == WIRE
-                for other in seed_report.contradictions()
+                for other in seed_report.contradicting_verdicts()
             ), verdict.explanation
 
 

@@ -169,7 +169,7 @@ def test_an_endpoint_dying_mid_run_keeps_finished_stories_and_a_rerun_finishes(
     ]
     done = [entry["story_id"] for entry in entries if entry["status"] == "done"]
     assert done == ["story-0", "story-1"]
-    assert "not run: the LLM endpoint failed" in first.stderr
+    assert "2 stories not run: story-2, story-3" in first.stderr
 
     with ScriptedEndpoint() as healthy:
         again = CliRunner().invoke(

@@ -132,7 +132,7 @@ class BatchDirectory:
             fingerprint=fingerprint,
             files=files,
             sources=len(report.story.documents),
-            contradictions=len(report.contradictions()),
+            contradictions=len(report.findings()),
         )
         self._append(entry)
         return entry

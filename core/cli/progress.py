@@ -18,6 +18,7 @@ from rich.progress import (
 
 from veracity.models import LLMUsage, StoryFailure, StoryReport
 from veracity.pipeline.events import StageEvent
+from veracity.wording import plural
 
 
 class RunProgress:
@@ -81,8 +82,9 @@ class RunProgress:
         parts = [stage] if stage else []
         if usage.calls or usage.cache_hits:
             parts.append(
-                f"{usage.calls} calls, {usage.prompt_tokens + usage.completion_tokens} tokens, "
-                f"{usage.retries} retries"
+                f"{plural(usage.calls, 'call')}, "
+                f"{plural(usage.prompt_tokens + usage.completion_tokens, 'token')}, "
+                f"{plural(usage.retries, 'retry', 'retries')}"
             )
         return " · ".join(parts)
 
@@ -107,9 +109,12 @@ class RunProgress:
         """A story finished or failed."""
         self._advance()
         if isinstance(result, StoryFailure):
-            self.console.print(
-                f"[red]failed[/] [{self.done}/{self._total_text}] {result.story_id}: {result.error}"
-            )
+            # An endpoint failure is the run's, not the story's: said once, with its fix, at the end.
+            if result.kind != "endpoint":
+                self.console.print(
+                    f"[red]failed[/] [{self.done}/{self._total_text}] {result.story_id}: "
+                    f"{result.error}"
+                )
             return
         self.usage = self.usage.add(result.usage)
         if self._progress is not None and self._task is not None:
@@ -117,8 +122,9 @@ class RunProgress:
         elif not self.quiet:
             seconds = sum(result.timings.values())
             self.console.print(
-                f"[{self.done}/{self._total_text}] {result.story.id}: {len(result.story.documents)} sources, "
-                f"{len(result.contradictions())} contradictions ({seconds:.2f} s)"
+                f"[{self.done}/{self._total_text}] {result.story.id}: "
+                f"{plural(len(result.story.documents), 'source')}, "
+                f"{plural(len(result.findings()), 'contradiction')} ({seconds:.2f} s)"
             )
 
     def _advance(self) -> None:

@@ -3,6 +3,8 @@
 - Files named together form one story (JSON Lines files carry their own stories).
 - A directory of article files is one story, named after the directory.
 - A directory of directories is a batch: each sub-directory is a story.
+- http(s) addresses named together are one story (with any files named with them).
+- A text file of addresses, one per line, is a batch: a blank line starts the next story.
 """
 
 from __future__ import annotations
@@ -10,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from veracity.errors import InputError
+from veracity.inputs.fetching import is_url
 
 MULTI_STORY_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 # Files that sit beside articles but are not articles.
 _IGNORED_NAMES = frozenset({"readme", "license", "licence", "notes", "changelog"})
+# A list of addresses is a small file; a larger one is read as an article.
+_MAX_URL_LIST_BYTES = 1024 * 1024
+FORMATS_HINT = ".txt, .md, .html or .jsonl files, or a .txt file of http(s) addresses"
+# Files in a story directory that may list addresses instead of holding an article.
+_URL_LIST_SUFFIXES = frozenset({".txt", ".urls", ".list"})
 
 
 class StoryInput(BaseModel):
@@ -24,7 +32,34 @@ class StoryInput(BaseModel):
 
     story_id: str
     paths: list[Path]
+    urls: list[str] = Field(default_factory=list, description="Web addresses of its articles.")
     multi_story: bool = False
+
+
+def url_list(path: Path) -> list[list[str]] | None:
+    """The stories of a file of addresses (one per line, a blank line between stories).
+
+    None when the file is not such a list: a line that is neither an address, a
+    ``#`` comment nor blank makes it an article.
+    """
+    try:
+        if path.stat().st_size > _MAX_URL_LIST_BYTES:
+            return None
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    stories: list[list[str]] = [[]]
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            if stories[-1]:
+                stories.append([])
+        elif is_url(line):
+            stories[-1].append(line)
+        elif not line.startswith("#"):
+            return None
+    stories = [story for story in stories if story]
+    return stories or None
 
 
 def _is_candidate(path: Path) -> bool:
@@ -47,27 +82,65 @@ def _subdirectories(directory: Path) -> list[Path]:
     )
 
 
-def discover(paths: Sequence[Path]) -> list[StoryInput]:
-    """The stories in ``paths``, in a stable order; :class:`InputError` for a bad path."""
+def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
+    """The stories in ``paths``, in a stable order; :class:`InputError` for a bad path.
+
+    Every path that does not exist is named in the one error.
+    """
     if not paths:
-        raise InputError("no input given; name a story directory, article files or a .jsonl file")
+        raise InputError(
+            "no input given; name a story directory, article files, a .jsonl file or web addresses"
+        )
+    missing = [str(path) for path in paths if not is_url(path) and not Path(path).exists()]
+    if missing:
+        raise InputError(
+            f"{', '.join(missing)}: no such file or directory; check the "
+            + ("path" if len(missing) == 1 else "paths")
+        )
     stories: list[StoryInput] = []
     loose_files: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise InputError(f"{path}: no such file or directory; check the path")
+    loose_urls: list[str] = []
+    for given in paths:
+        if is_url(given):
+            loose_urls.append(str(given).strip())
+            continue
+        path = Path(given)
         if path.is_file():
             if path.suffix.lower() in MULTI_STORY_SUFFIXES:
                 stories.append(StoryInput(story_id=path.stem, paths=[path], multi_story=True))
+            elif (listed := url_list(path)) is not None:
+                stories.extend(
+                    StoryInput(
+                        story_id=path.stem if len(listed) == 1 else f"{path.stem}-{number}",
+                        paths=[],
+                        urls=urls,
+                    )
+                    for number, urls in enumerate(listed, start=1)
+                )
             else:
                 loose_files.append(path)
             continue
         stories.extend(_discover_directory(path))
-    if loose_files:
+    if loose_files or loose_urls:
         parents = {file.parent.resolve() for file in loose_files}
-        story_id = parents.pop().name if len(parents) == 1 else "story"
-        stories.insert(0, StoryInput(story_id=story_id or "story", paths=loose_files))
+        story_id = parents.pop().name if len(parents) == 1 and not loose_urls else "story"
+        stories.insert(
+            0, StoryInput(story_id=story_id or "story", paths=loose_files, urls=loose_urls)
+        )
     return stories
+
+
+def _story_of(story_id: str, files: list[Path]) -> StoryInput:
+    """The story of some article files, a file of addresses among them adding its URLs."""
+    paths: list[Path] = []
+    urls: list[str] = []
+    for file in files:
+        listed = url_list(file) if file.suffix.lower() in _URL_LIST_SUFFIXES else None
+        if listed is None:
+            paths.append(file)
+        else:
+            urls.extend(url for story in listed for url in story)
+    return StoryInput(story_id=story_id, paths=paths, urls=urls)
 
 
 def _discover_directory(directory: Path) -> list[StoryInput]:
@@ -78,12 +151,11 @@ def _discover_directory(directory: Path) -> list[StoryInput]:
     articles = [file for file in files if file.suffix.lower() not in MULTI_STORY_SUFFIXES]
     name = directory.resolve().name or "story"
     if articles:
-        stories.append(StoryInput(story_id=name, paths=articles))
+        stories.append(_story_of(name, articles))
     stories.extend(StoryInput(story_id=file.stem, paths=[file], multi_story=True) for file in multi)
     for subdirectory in subdirectories:
-        sub_files = _files_in(subdirectory)
         story_id = f"{name}/{subdirectory.name}" if articles else subdirectory.name
-        stories.append(StoryInput(story_id=story_id, paths=sub_files))
+        stories.append(_story_of(story_id, _files_in(subdirectory)))
     if not stories:
-        raise InputError(f"{directory}: holds no article files; add .txt, .html or .jsonl files")
+        raise InputError(f"{directory}: holds no article files; add {FORMATS_HINT}")
     return stories

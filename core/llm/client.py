@@ -417,7 +417,17 @@ class LLMClient:
         except LLMError as error:
             tally.failed_calls += 1
             outcome.error = error
-            logger.warning("LLM call %r failed: %s", purpose, error)
+            # The endpoint itself failing stops the run, and the caller says so once with its
+            # fix; a log line per call in flight would repeat it.
+            endpoint_failed = isinstance(
+                error, (EndpointUnavailable, AuthenticationFailed, DeadlineExceeded)
+            )
+            logger.log(
+                logging.DEBUG if endpoint_failed else logging.WARNING,
+                "LLM call %r failed: %s",
+                purpose,
+                error,
+            )
         finally:
             # Recorded even when the caller was cancelled: the requests were sent.
             outcome.usage = tally.usage()

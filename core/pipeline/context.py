@@ -30,11 +30,22 @@ class StageContext:
     warnings: list[ReportWarning] = field(default_factory=list)
     usage: LLMUsage = field(default_factory=LLMUsage)
     dropped: list[DroppedItem] = field(default_factory=list)
+    # Inputs a loader could not read while the rest of the story goes on: (story id or
+    # None for the story being loaded, one-line error).
+    unread: list[tuple[str | None, str]] = field(default_factory=list)
     _alignments: dict[str, StoryAlignment] = field(default_factory=dict, repr=False)
 
     def warn(self, message: str, *, plugin: str | None = None) -> None:
         """Record a warning for the story's report."""
         self.warnings.append(ReportWarning(stage=self.stage, message=message, plugin=plugin))
+
+    def skip_input(self, message: str, *, story: str | None = None) -> None:
+        """Leave out one input that cannot be read (a URL that failed) and go on with the rest.
+
+        :param message: one line: what, where, how to fix it.
+        :param story: the story the input belonged to, for files of several stories.
+        """
+        self.unread.append((story, message))
 
     def record_usage(self, usage: LLMUsage) -> None:
         """Add the cost of LLM calls made for this story."""

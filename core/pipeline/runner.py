@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from veracity.errors import InputError, PluginError
 from veracity.inputs.discovery import StoryInput, discover
+from veracity.inputs.fetching import document_id_for, fetch_page, outlet_for
 from veracity.llm.errors import AuthenticationFailed, DeadlineExceeded, EndpointUnavailable
 from veracity.models import (
     Claim,
@@ -248,9 +249,36 @@ class Pipeline:
             "use .txt, .md, .html or .jsonl (or install a loader plugin)"
         )
 
+    def load_url(self, url: str, context: StageContext | None = None) -> list[Document]:
+        """Fetch a web page (or read it from the page cache) and read it with the loaders."""
+        context = context or self.context()
+        page = fetch_page(
+            url,
+            cache_dir=self.settings.page_cache,
+            timeout=self.settings.fetch_timeout,
+            max_bytes=self.settings.max_file_bytes,
+        )
+        try:
+            documents = self.load_documents(page.path, context)
+        except InputError as error:
+            # The loader names the cached file; the user gave the URL.
+            raise InputError(str(error).replace(str(page.path), url)) from None
+        for document in documents:
+            document.id = document_id_for(url)
+            document.url = url
+            document.final_url = page.final_url
+            document.fetched_at = page.fetched_at
+            document.outlet = document.outlet or outlet_for(page.final_url)
+            document.meta.path = url
+        return documents
+
     def load(self, paths: Sequence[Path | str]) -> Iterator[StoryOrFailure]:
-        """The stories in ``paths``, one at a time; a story that cannot be read is a failure."""
-        yield from self.load_inputs(discover([Path(path) for path in paths]))
+        """The stories in ``paths`` (files, directories, http(s) addresses), one at a time.
+
+        A story that cannot be read is a failure; a URL that cannot be fetched is left
+        out of its story (listed in ``Story.unread``) and the rest goes on.
+        """
+        yield from self.load_inputs(discover(list(paths)))
 
     def load_inputs(self, story_inputs: Iterable[StoryInput]) -> Iterator[StoryOrFailure]:
         """The stories of inputs :func:`veracity.inputs.discovery.discover` found, read one at a time."""
@@ -260,21 +288,22 @@ class Pipeline:
     def _load_story_input(self, story_input: StoryInput) -> Iterator[StoryOrFailure]:
         context = self.context(story_input.story_id)
         documents: list[Document] = []
-        unread: list[str] = []
         for path in story_input.paths:
             try:
                 documents.extend(self.load_documents(path, context))
             except InputError as error:
-                if len(story_input.paths) == 1:
+                if len(story_input.paths) == 1 and not story_input.urls:
                     yield StoryFailure(
                         story_id=story_input.story_id, error=str(error), kind="input"
                     )
                     return
                 # One unreadable article does not sink a story that has others.
-                unread.append(str(error))
-        if not documents:
-            yield StoryFailure(story_id=story_input.story_id, error="; ".join(unread), kind="input")
-            return
+                context.skip_input(str(error))
+        for url in story_input.urls:
+            try:
+                documents.extend(self.load_url(url, context))
+            except InputError as error:
+                context.skip_input(str(error))
         groups: dict[str, list[Document]] = {}
         for document in documents:
             key = (
@@ -283,11 +312,18 @@ class Pipeline:
                 else story_input.story_id
             )
             groups.setdefault(key, []).append(document)
+        unread: dict[str, list[str]] = {}
+        for story, message in context.unread:
+            key = story if story_input.multi_story and story else story_input.story_id
+            unread.setdefault(key, []).append(message)
         for story_id, group in groups.items():
             try:
-                yield make_story(story_id, group, skipped=unread)
+                yield make_story(story_id, group, unread=unread.get(story_id, []))
             except InputError as error:
                 yield StoryFailure(story_id=story_id, error=str(error), kind="input")
+        for story_id, messages in unread.items():
+            if story_id not in groups:
+                yield StoryFailure(story_id=story_id, error="; ".join(messages), kind="input")
 
     # -- one story -------------------------------------------------------------------------
 
@@ -301,8 +337,14 @@ class Pipeline:
         stage order, as if the stages had run one after the other.
         """
         context = self.context(story.id)
-        for reason in story.skipped:
-            context.warn(f"source left out, the others checked: {reason}")
+        context.stage = "load"
+        for message in story.unread:
+            context.warn(f"left out: {message}")
+        if len(story.documents) == 1:
+            context.warn(
+                "only one source: nothing to cross-check it against; "
+                "add other articles about the same story"
+            )
         for document in story.documents:
             for duplicate in document.meta.duplicates:
                 context.warn(f"{duplicate} has the same text as {document.id}; merged into it")
@@ -377,7 +419,7 @@ class Pipeline:
         scoring = scored[1] if scored else Scoring(sources=[])
         timings["score"] = time.perf_counter() - started
 
-        summary = _link_summary(summary, claims, scoring)
+        summary = _link_summary(summary, claims, scoring, verdicts)
         return StoryReport(
             story=story,
             summary=summary,
@@ -470,9 +512,10 @@ class Pipeline:
         )
 
     async def arun(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
-        """Run over paths or stories and collect one :class:`RunReport`."""
+        """Run over paths (or http(s) addresses) or stories and collect one :class:`RunReport`."""
         given = list(inputs)
-        paths = [Path(item) for item in given if isinstance(item, (str, Path))]
+        # Strings stay strings: Path() would fold the '//' of a URL.
+        paths = [item for item in given if isinstance(item, (str, Path))]
         stories = [item for item in given if isinstance(item, Story)]
         if paths and stories:
             raise InputError("run() takes paths or stories, not both; load the paths first")
@@ -501,6 +544,12 @@ def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        in_a_loop = False
+    else:
+        in_a_loop = True
+    # Outside the ``except`` block: an error of the run must not come chained under
+    # "RuntimeError: no running event loop".
+    if not in_a_loop:
         return asyncio.run(awaitable)
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(asyncio.run, awaitable).result()
@@ -552,17 +601,17 @@ def _describe(plugin: str, hook: str, error: Exception) -> str:
     return f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}"
 
 
-def make_story(story_id: str, documents: list[Document], skipped: Sequence[str] = ()) -> Story:
+def make_story(story_id: str, documents: list[Document], unread: Sequence[str] = ()) -> Story:
     """A story from loaded documents.
 
     A document with no text left (a page of captions, an empty page) is left out and
-    listed in ``Story.skipped``, as are the files in ``skipped`` that could not be read;
+    listed in ``Story.unread``, as are the inputs in ``unread`` that could not be read;
     with no document left it is an input error. A document whose text is the same as an
     earlier one's (the same file saved twice) is merged into it, and the earlier one
     lists it in ``meta.duplicates``; a repeated id gets a suffix.
     """
     kept: list[Document] = []
-    left_out = list(skipped)
+    left_out = list(unread)
     by_text: dict[str, Document] = {}
     seen: dict[str, int] = {}
     for document in documents:
@@ -585,7 +634,7 @@ def make_story(story_id: str, documents: list[Document], skipped: Sequence[str] 
         kept.append(document)
     if not kept:
         raise InputError("; ".join(left_out))
-    return Story(id=story_id, documents=kept, skipped=left_out)
+    return Story(id=story_id, documents=kept, unread=left_out)
 
 
 def _checked_summary(summary: Summary, story: Story, context: StageContext) -> Summary:
@@ -604,18 +653,41 @@ def _checked_summary(summary: Summary, story: Story, context: StageContext) -> S
     return summary.model_copy(update={"sentences": sentences})
 
 
-def _link_summary(summary: Summary, claims: list[Claim], scoring: Scoring) -> Summary:
-    """Tie summary sentences to the claims they repeat and flag those resting on disputed ones."""
+def _link_summary(
+    summary: Summary, claims: list[Claim], scoring: Scoring, verdicts: list[Verdict]
+) -> Summary:
+    """Tie summary sentences to the claims they repeat and flag those resting on disputed ones.
+
+    A source that contradicts a claim a sentence rests on does not carry the
+    sentence: it is moved from the sentence's citations to its ``contradicted_by``.
+    """
     disputed = {item.claim_id for item in scoring.claims if item.status is ClaimStatus.DISPUTED}
+    against: dict[str, set[str]] = {}
+    for verdict in verdicts:
+        if verdict.is_finding and verdict.against_source_id != verdict.source_id:
+            against.setdefault(verdict.claim_id, set()).add(verdict.against_source_id)
     sentences = []
     for sentence in summary.sentences:
         claim_ids = sentence.claim_ids or [
             claim.id for claim in claims if claim.quote and claim.quote in sentence.text
         ]
+        contradicting = {
+            *sentence.contradicted_by,
+            *(source for claim_id in claim_ids for source in against.get(claim_id, ())),
+        }
+        cited = [source for source in sentence.source_ids if source not in contradicting]
+        if not cited:
+            # Every carrier is also contradicted: keep the citations, the flag says the rest.
+            cited = sentence.source_ids
         sentences.append(
             sentence.model_copy(
                 update={
                     "claim_ids": claim_ids,
+                    "source_ids": cited,
+                    "contradicted_by": [
+                        source for source in sentence.source_ids if source in contradicting
+                    ]
+                    + sorted(contradicting - set(sentence.source_ids)),
                     "disputed": any(claim_id in disputed for claim_id in claim_ids),
                 }
             )

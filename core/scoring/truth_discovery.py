@@ -45,6 +45,8 @@ from veracity.models import (
     SourceScore,
     Stance,
     Story,
+    StoryReport,
+    Summary,
     Verdict,
 )
 
@@ -165,6 +167,10 @@ class TruthEstimate(BaseModel):
     converged: bool
     ignored_verdicts: int = Field(
         description="Verdicts naming an unknown claim or source, or not the claim's source."
+    )
+    findings: int = Field(
+        default=0,
+        description="Disagreements between two passages, each once (StoryReport.findings).",
     )
 
 
@@ -477,6 +483,11 @@ def estimate_truth(
         )
         for position, claim_data in enumerate(data)
     ]
+    # Findings as every report counts them: the one definition is StoryReport.findings().
+    matrix = StoryReport(
+        story=story, summary=Summary(), claims=list(known_claims.values()), verdicts=list(verdicts)
+    )
+    findings = matrix.findings_per_source()
     by_source: dict[str, list[ClaimEstimate]] = {source_id: [] for source_id in source_ids}
     for claim_estimate in claim_estimates:
         by_source[claim_estimate.source_id].append(claim_estimate)
@@ -489,6 +500,7 @@ def estimate_truth(
             copies_of.get(source_id, []),
             iterations,
             params,
+            findings=findings.get(source_id, 0),
         )
         for position, source_id in enumerate(source_ids)
     ]
@@ -499,6 +511,7 @@ def estimate_truth(
         iterations=iterations,
         converged=converged,
         ignored_verdicts=ignored,
+        findings=len(matrix.findings()),
     )
 
 
@@ -571,6 +584,8 @@ def _source_estimate(
     copies: list[str],
     iterations: int,
     params: TruthDiscoveryParams,
+    *,
+    findings: int,
 ) -> SourceEstimate:
     # The author is in the minority when the contradicters' value is the more
     # likely one: weighted by reliability, not counted by heads.
@@ -583,7 +598,7 @@ def _source_estimate(
     breakdown = ScoreBreakdown(
         claims=count,
         corroborated=corroborated,
-        contradicted=sum(1 for claim in claims if claim.contradicted_by),
+        contradicted=findings,
         unverified=unverified,
         altered_quotes=len(altered),
         self_contradictions=sum(1 for claim in claims if claim.self_contradicted),
@@ -650,26 +665,44 @@ def reason_line(estimate: SourceEstimate) -> str:
         if unverified_share >= 0.5:
             parts.append(f"{unverified_share:.0%} of claims found in no other source")
         if not parts:
-            parts.append("no contradictions")
+            parts.append(
+                f"backed in the {_plural(breakdown.contradicted, 'contradiction')} it is part of"
+                if breakdown.contradicted
+                else "no contradictions"
+            )
         parts.append(f"{breakdown.corroborated / breakdown.claims:.0%} of claims corroborated")
     if breakdown.boilerplate_share >= 0.3:
         parts.append(f"{breakdown.boilerplate_share:.0%} of the page is boilerplate")
     return "; ".join(parts)
 
 
+NOT_RANKED = "not ranked: no source disagrees with another"
+
+
+def _unranked_reason(estimate: SourceEstimate) -> str:
+    parts = [part for part in reason_line(estimate).split("; ") if part != "no contradictions"]
+    return "; ".join([NOT_RANKED, *parts])
+
+
 def to_scoring(estimate: TruthEstimate, *, scorer: str = SCORER) -> Scoring:
-    """Rank the sources (1 = most reliable; ties by source id) and explain each score."""
+    """Rank the sources (1 = most reliable; ties by source id) and explain each score.
+
+    With no finding in the story nothing sets the sources apart: every source
+    gets rank 1 and its reason says so, rather than an order read into small
+    differences of corroboration or page furniture.
+    """
     # Rounding first so that float noise in the last bits cannot reorder a tie.
     ranked = sorted(
         estimate.sources, key=lambda source: (-round(source.score, 9), source.source_id)
     )
+    unranked = estimate.findings == 0 and len(ranked) > 1
     scores = [
         SourceScore(
             source_id=source.source_id,
             score=round(source.score, 6),
-            rank=rank,
+            rank=1 if unranked else rank,
             breakdown=source.breakdown,
-            reason=reason_line(source),
+            reason=_unranked_reason(source) if unranked else reason_line(source),
             scorer=scorer,
         )
         for rank, source in enumerate(ranked, start=1)

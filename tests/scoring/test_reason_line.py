@@ -57,10 +57,22 @@ def test_a_source_that_loses_every_dispute_is_told_so(bench: ModuleType) -> None
     assert reason == "2 claims contradicted by 3 sources; 33% of claims corroborated"
 
 
-def test_a_clean_source_reads_as_such(bench: ModuleType) -> None:
-    reason = reasons(bench, {"a": {"toll": "31"}, "b": {"toll": "31"}})["a"]
+def test_a_clean_source_reads_as_such() -> None:
+    breakdown = ScoreBreakdown(claims=2, corroborated=2)
 
-    assert reason == "no contradictions; 100% of claims corroborated"
+    assert reason_line(estimate_with(breakdown)) == "no contradictions; 100% of claims corroborated"
+
+
+def test_a_source_the_evidence_backs_counts_the_contradictions_it_is_part_of(
+    bench: ModuleType,
+) -> None:
+    statements = {"good": {"toll": "31"}, "bad": {"toll": "13"}, "w1": {"toll": "31"}}
+
+    reason = reasons(bench, statements)["good"]
+
+    # The cluster's verdicts quote no passage of the other source, so the two directions of
+    # the one dispute cannot be matched up: two findings.
+    assert reason == "backed in the 2 contradictions it is part of; 100% of claims corroborated"
 
 
 def test_self_contradictions_are_named() -> None:

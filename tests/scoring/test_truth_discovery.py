@@ -273,17 +273,32 @@ def test_boilerplate_lowers_the_score_by_its_share(bench: ModuleType) -> None:
 
 def test_ties_are_ranked_by_source_id(bench: ModuleType) -> None:
     cluster = bench.cluster_from_statements(
-        {"c": {"toll": "31"}, "b": {"toll": "31"}, "a": {"toll": "31"}}
+        {"c": {"toll": "31"}, "b": {"toll": "31"}, "a": {"toll": "31"}, "d": {"toll": "13"}}
     )
 
     scoring = score_sources(cluster.story, cluster.claims, cluster.verdicts)
 
-    assert len({item.score for item in scoring.sources}) == 1
+    assert len({item.score for item in scoring.sources[:3]}) == 1
     assert [(item.rank, item.source_id) for item in scoring.sources] == [
         (1, "a"),
         (2, "b"),
         (3, "c"),
+        (4, "d"),
     ]
+
+
+def test_sources_no_finding_sets_apart_are_not_ranked(bench: ModuleType) -> None:
+    cluster = bench.cluster_from_statements(
+        {"wire": {"toll": "31", "day": "Tuesday"}, "rewrite": {"toll": "31"}}
+    )
+
+    scoring = score_sources(cluster.story, cluster.claims, cluster.verdicts)
+
+    assert [item.rank for item in scoring.sources] == [1, 1]
+    assert all(
+        item.reason.startswith("not ranked: no source disagrees with another")
+        for item in scoring.sources
+    )
 
 
 def _second_opinion(claim_id: str, confidence: float) -> Verdict:

@@ -162,9 +162,9 @@ def test_a_source_that_is_all_page_furniture_is_left_out_and_the_rest_checked(
     report = Pipeline(Settings()).run([story])
     [checked] = report.stories
     assert checked.story.source_ids == ["1", "2"]
-    assert len(checked.story.skipped) == 2
-    assert "3.txt" in checked.story.skipped[0] or "3.txt" in checked.story.skipped[1]
-    assert sum("source left out" in warning.message for warning in checked.warnings) == 2
+    assert len(checked.story.unread) == 2
+    assert "3.txt" in checked.story.unread[0] or "3.txt" in checked.story.unread[1]
+    assert sum("left out" in warning.message for warning in checked.warnings) == 2
     assert checked.findings()
     assert report.failures == []
 

@@ -19,7 +19,7 @@ def run(*documents: Document) -> StoryReport:
 def contradictions(report: StoryReport, checker: str) -> list[tuple[str, str, str]]:
     return [
         (v.source_id, v.against_source_id, v.explanation)
-        for v in report.contradictions()
+        for v in report.contradicting_verdicts()
         if v.checker == checker
     ]
 
@@ -31,7 +31,7 @@ def test_a_misspelt_name_is_flagged_against_the_source_that_spells_it_right() ->
             id="spun", text="Our cooperation will grow, Laisi said after the talks on Tuesday."
         ),
     )
-    [verdict] = [v for v in report.contradictions() if v.checker == "name_check"]
+    [verdict] = [v for v in report.contradicting_verdicts() if v.checker == "name_check"]
     assert (verdict.source_id, verdict.against_source_id) == ("spun", "wire")
     assert verdict.disagreement is Disagreement.ENTITY
     assert verdict.evidence is not None and "Ebrahim Raisi" in verdict.evidence
@@ -50,7 +50,7 @@ def test_a_name_only_a_caption_spells_right_has_no_evidence_passage() -> None:
             id="spun", text="Our cooperation will grow, Laisi said after the talks on Tuesday."
         ),
     )
-    [verdict] = [v for v in report.contradictions() if v.checker == "name_check"]
+    [verdict] = [v for v in report.contradicting_verdicts() if v.checker == "name_check"]
     assert verdict.evidence is None and verdict.evidence_span is None
     assert "photo caption" in verdict.explanation
 
@@ -88,7 +88,7 @@ def test_a_headline_the_body_contradicts_is_a_verdict_against_itself() -> None:
         Document(id="a", title="Harwick dam opens after five years of delays", text=body),
         Document(id="b", text="The Harwick dam opened on Tuesday after three years of delays."),
     )
-    [verdict] = [v for v in report.contradictions() if v.against_source_id == v.source_id]
+    [verdict] = [v for v in report.contradicting_verdicts() if v.against_source_id == v.source_id]
     assert verdict.source_id == "a"
     assert verdict.disagreement is Disagreement.NUMBER
     assert report.claims and verdict.evidence == "Harwick dam opens after five years of delays"
@@ -102,7 +102,7 @@ def test_a_headline_the_body_bears_out_raises_nothing() -> None:
         Document(id="a", title="Harwick Dam Opens After Three Years Of Delays", text=body),
         Document(id="b", text="The Harwick dam opened on Tuesday after three years of delays."),
     )
-    assert report.contradictions() == []
+    assert report.contradicting_verdicts() == []
 
 
 def _dated_story(spun_text: str) -> Story:
@@ -128,7 +128,7 @@ def test_a_dateline_dates_a_source_so_its_weekdays_resolve() -> None:
         ),
         load_entry_points=False,
     )
-    found = report.contradictions()
+    found = report.contradicting_verdicts()
     assert {(v.source_id, v.against_source_id) for v in found} == {
         ("spun", "wire"),
         ("wire", "spun"),
@@ -142,7 +142,7 @@ def test_without_a_date_or_dateline_a_weekday_is_not_compared() -> None:
         _dated_story("The talks were held in Tehran on Wednesday, officials said."),
         load_entry_points=False,
     )
-    assert report.contradictions() == []
+    assert report.contradicting_verdicts() == []
 
 
 # --- names on real coverage: what string similarity alone gets wrong -------------------------
