@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -63,4 +63,21 @@ class Settings(BaseModel):
     )
     max_file_bytes: int = Field(
         default=DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest input file read, in bytes."
+    )
+    executor: Literal["inline", "processes", "ray"] | None = Field(
+        default=None,
+        description="Where stories run: 'inline' (this process), 'processes' (a local pool) or "
+        "'ray' (a Ray cluster); default: 'processes' for an offline batch of several stories on "
+        "the command line, else 'inline'.",
+    )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Worker processes of the 'processes' executor (CPUs of a local Ray cluster); "
+        "default: the number of cores.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="The Ray cluster to use: 'auto', 'ray://host:10001'; default: the one "
+        "ray.init finds, else a local one.",
     )

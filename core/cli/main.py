@@ -29,6 +29,7 @@ from veracity.cli.progress import RunProgress
 from veracity.errors import ConfigurationError, VeracityError
 from veracity.inputs.discovery import discover
 from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
+from veracity.pipeline.executors import EXECUTORS, choose_executor
 from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.pipeline.plugin_options import (
     PluginOption,
@@ -269,6 +270,23 @@ class _RunCommand(click.Command):
     help="Stories processed at once (default: 4 offline, --concurrency with an LLM endpoint).",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    help="Where stories run: inline (this process), processes (a local pool; the default for an "
+    "offline batch of several stories) or ray (a Ray cluster: pip install 'veracity[ray]').",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes with --executor processes (CPUs of a local Ray cluster); "
+    "default: the number of cores.",
+)
+@click.option(
+    "--ray-address",
+    help="Ray cluster for --executor ray: auto, or ray://HOST:10001 "
+    "(default: the cluster ray.init finds, else a local one).",
+)
+@click.option(
     "--stage-timeout",
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds one plugin may spend on a stage of a story.",
@@ -501,6 +519,10 @@ def _run_loaded(
             f"[red]error[/] cannot write the report: {error.strerror}; finished stories are kept in {out}"
         )
         return EXIT_INPUT
+    except ConfigurationError as error:  # the executor could not start (Ray missing, a plugin)
+        kept = f"; finished stories are kept in {out}" if batch is not None else ""
+        console.print(f"[red]error[/] {error}{kept}")
+        return EXIT_INPUT
     finally:
         signal.signal(signal.SIGTERM, previous)
     if out is not None and batch is None:
@@ -609,7 +631,8 @@ async def _run_batch(
                 yield item
 
         pending = to_run()
-        async with aclosing(pipeline.arun_stories(pending)) as results:
+        executor = choose_executor(pipeline, total, cli=True)
+        async with aclosing(executor.arun_stories(pipeline, pending)) as results:
             async for result in results:
                 if _record(
                     result, report, tally, batch, fingerprints, progress, quiet=quiet or total != 1

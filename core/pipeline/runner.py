@@ -47,6 +47,7 @@ from veracity.models import (
 )
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.events import StageEvent
+from veracity.pipeline.executors import choose_executor
 from veracity.pipeline.plugin_manager import PluginManager, build_plugin_manager
 from veracity.settings import Settings
 from veracity.version import __version__
@@ -467,7 +468,9 @@ class Pipeline:
             raise InputError("run() takes paths or stories, not both; load the paths first")
         items: Iterable[StoryOrFailure] = self.load(paths) if paths else stories
         report = RunReport(run=self.run_info())
-        async for result in self.arun_stories(items):
+        # Inline unless settings.executor names another (see pipeline.executors).
+        executor = choose_executor(self, None)
+        async for result in executor.arun_stories(self, items):
             if isinstance(result, StoryFailure):
                 report.failures.append(result)
             else:
