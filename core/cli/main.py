@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from veracity.cli.endpoint import EndpointUnusable, open_llm
@@ -521,7 +522,7 @@ def _run_loaded(
         return EXIT_INPUT
     except ConfigurationError as error:  # the executor could not start (Ray missing, a plugin)
         kept = f"; finished stories are kept in {out}" if batch is not None else ""
-        console.print(f"[red]error[/] {error}{kept}")
+        console.print(f"[red]error[/] {escape(str(error))}{kept}")
         return EXIT_INPUT
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -37,6 +37,8 @@ import multiprocessing.context
 import os
 import pickle
 import signal
+import threading
+import time
 import uuid
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -296,12 +298,27 @@ async def story_result(pipeline: Pipeline, story: Story) -> Result:
         return StoryFailure(story_id=story.id, error=f"{type(error).__name__}: {error}")
 
 
-def _process_init(spec: WorkerSpec) -> None:
+def _process_init(spec: WorkerSpec, driver: int) -> None:
     # Ctrl-C reaches the whole process group: the driver stops the workers itself, after
     # keeping what finished, so a worker must not die of it first with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _PROCESS_SPEC
     _PROCESS_SPEC = spec
+    threading.Thread(
+        target=_exit_with, args=(driver,), name="veracity watchdog", daemon=True
+    ).start()
+
+
+def _exit_with(driver: int) -> None:
+    """End this worker once the driver is gone (killed with SIGKILL, it cannot stop us)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(driver, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid is someone else's now: the driver is gone too
+            os._exit(1)
 
 
 def _process_task(story: Story) -> Outcome:
@@ -461,7 +478,7 @@ class ProcessExecutor(_RemoteExecutor):
             max_workers=self.workers,
             mp_context=context,
             initializer=_process_init,
-            initargs=(self._spec,),
+            initargs=(self._spec, os.getpid()),
         )
 
     def _submit(self, story: Story) -> asyncio.Future[Outcome]:
