@@ -30,7 +30,7 @@ from veracity.cli.progress import RunProgress
 from veracity.errors import ConfigurationError, VeracityError
 from veracity.inputs.discovery import discover
 from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport
-from veracity.pipeline.executors import EXECUTORS, choose_executor
+from veracity.pipeline.executors import EXECUTORS, choose_executor, single_threaded_blas
 from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.pipeline.plugin_options import (
     PluginOption,
@@ -438,6 +438,7 @@ def _run(
     verbose: bool,
 ) -> int:
     """The body of ``veracity run`` once the pipeline is set up; returns the exit code."""
+    single_threaded_blas()
     for warning in pipeline.plugins.load_warnings:
         console.print(f"[yellow]warning[/] {warning}")
     known = _known_formats(pipeline)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -47,8 +48,10 @@ _STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
-    """Lower-case, strip accents and a possessive or plural ending."""
+    """Lower-case, strip accents and a possessive or plural ending (memoized: a story's
+    words repeat across its sources)."""
     word = unicodedata.normalize("NFKD", word.casefold())
     word = "".join(char for char in word if not unicodedata.combining(char))
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
