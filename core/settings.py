@@ -78,6 +78,6 @@ class Settings(BaseModel):
     )
     ray_address: str | None = Field(
         default=None,
-        description="The Ray cluster to use: 'auto', 'ray://host:10001'; default: the one "
-        "ray.init finds, else a local one.",
+        description="The Ray cluster to use: 'auto' (the one `ray start` runs here), "
+        "'ray://host:10001'; default: a local cluster started for the run.",
     )

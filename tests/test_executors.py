@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from executor_plugins import KillsItsWorker, Marker, Unpicklable
-from support import SEEDS
+from support import SEEDS, load_bench_module
 
-from veracity import ConfigurationError, Pipeline, Settings
+from veracity import ConfigurationError, Pipeline, RunReport, Settings
 from veracity.cli.main import main
 from veracity.cli.output import INDEX_NAME
+from veracity.llm import LLMClient, LLMSettings
 
 DAM = "The dam on the Kora river opened on Tuesday after three years of delays, officials said."
 DAM_COPY = "The dam on the Kora river opened on Tuesday, three years late, officials said."
@@ -398,3 +399,31 @@ def _wait_for_nodes(
             return
         time.sleep(1)
     pytest.fail(f"the Ray cluster at {address} did not reach {count} nodes")
+
+
+def test_an_llm_run_on_processes_keeps_within_the_concurrency_and_answers_alike() -> None:
+    sim = load_bench_module("sim_endpoint")
+    llm_bench = load_bench_module("llm_bench")
+    stories = list(llm_bench.generate_stories(6, 3))
+    with sim.SimEndpoint(sim.SimConfig(latency=0.02)) as endpoint:
+        settings = LLMSettings(
+            base_url=endpoint.url, model=sim.MODEL, cache_enabled=False, concurrency=4
+        )
+        with LLMClient(settings) as client:
+            inline = Pipeline(Settings(), llm=client, load_entry_points=False).run(stories)
+        endpoint.reset()
+        with LLMClient(settings) as client:
+            pipeline = Pipeline(
+                Settings(executor="processes", workers=2), llm=client, load_entry_points=False
+            )
+            spread = pipeline.run(stories)
+        seen = endpoint.stats()
+    assert not inline.failures and not spread.failures
+    # Each worker has its own client with a share of the limit: together never above it.
+    assert 1 <= seen.max_concurrency <= 4
+    assert seen.answered == sum(story.usage.calls for story in spread.stories)
+
+    def findings(report: RunReport) -> list[object]:
+        return [story.model_dump(exclude={"timings"}) for story in report.stories]
+
+    assert findings(spread) == findings(inline)

@@ -284,8 +284,8 @@ class _RunCommand(click.Command):
 )
 @click.option(
     "--ray-address",
-    help="Ray cluster for --executor ray: auto, or ray://HOST:10001 "
-    "(default: the cluster ray.init finds, else a local one).",
+    help="Ray cluster for --executor ray: auto (the one `ray start` runs here), or "
+    "ray://HOST:10001 (default: a local cluster started for the run).",
 )
 @click.option(
     "--stage-timeout",

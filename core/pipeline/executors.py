@@ -552,8 +552,10 @@ def _ray_task(spec: WorkerSpec, story: Story) -> Outcome:
 class RayExecutor(_RemoteExecutor):
     """Stories as Ray tasks; the driver writes what the tasks return.
 
-    Connects to ``address`` (``auto``, ``ray://host:10001``), or to the cluster
-    ``ray.init`` finds, or starts a local one; Ray started here is shut down at the end.
+    Connects to ``address`` (``auto``: the cluster ``ray start`` runs on this machine;
+    ``ray://host:10001``; ``host:6379``), or, without one, starts a local cluster for the
+    run (``workers`` CPUs) and shuts it down at the end. A driver that called ``ray.init``
+    itself keeps its own.
     A task whose worker dies is run again by Ray (``max_retries``), elsewhere if its
     node is gone; the driver receives one result per story whatever happened.
     """
@@ -592,7 +594,9 @@ class RayExecutor(_RemoteExecutor):
             if self.address is None and self.workers is not None:
                 options["num_cpus"] = self.workers
             try:
-                ray.init(address=self.address, **options)
+                # No address: a cluster of this run's own ("local"), never one that happens
+                # to run on this machine (ray.init() alone would join it); "auto" joins it.
+                ray.init(address=self.address or "local", **options)
             except Exception as error:
                 raise ConfigurationError(
                     f"cannot start or reach the Ray cluster at {self.address or 'local'}: "
