@@ -243,6 +243,7 @@ def ray_cluster() -> Iterator[object]:
     # The test plugins (tests/executor_plugins.py) must be importable by Ray's workers too.
     tests = str(Path(__file__).parent)
     ray.init(
+        address="local",  # a cluster of its own, never one another process runs here
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
@@ -405,13 +406,16 @@ def test_an_llm_run_on_processes_keeps_within_the_concurrency_and_answers_alike(
     sim = load_bench_module("sim_endpoint")
     llm_bench = load_bench_module("llm_bench")
     stories = list(llm_bench.generate_stories(6, 3))
-    with sim.SimEndpoint(sim.SimConfig(latency=0.02)) as endpoint:
+    # The server in a process of its own: the workers' clients keep their connections open
+    # until the workers exit, after this test.
+    with sim.SimProcess(sim.SimConfig(latency=0.02)) as endpoint:
         settings = LLMSettings(
             base_url=endpoint.url, model=sim.MODEL, cache_enabled=False, concurrency=4
         )
         with LLMClient(settings) as client:
             inline = Pipeline(Settings(), llm=client, load_entry_points=False).run(stories)
-        endpoint.reset()
+    with sim.SimProcess(sim.SimConfig(latency=0.02)) as endpoint:
+        settings = settings.model_copy(update={"base_url": endpoint.url})
         with LLMClient(settings) as client:
             pipeline = Pipeline(
                 Settings(executor="processes", workers=2), llm=client, load_entry_points=False
