@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -73,4 +73,21 @@ class Settings(BaseModel):
         default=None,
         description="Directory where pages fetched for URL inputs are kept, so a re-run does "
         "not fetch them again; default: veracity's folder in the user cache directory.",
+    )
+    executor: Literal["inline", "processes", "ray"] | None = Field(
+        default=None,
+        description="Where stories run: 'inline' (this process), 'processes' (a local pool) or "
+        "'ray' (a Ray cluster); default: 'processes' for an offline batch of several stories on "
+        "the command line, else 'inline'.",
+    )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Worker processes of the 'processes' executor (CPUs of a local Ray cluster); "
+        "default: the number of cores.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="The Ray cluster to use: 'auto' (the one `ray start` runs here), "
+        "'ray://host:10001'; default: a local cluster started for the run.",
     )

@@ -279,8 +279,7 @@ def check_claim(
         matches = alignment.matches(claim.source_id, index, other.id)[:CANDIDATES]
         verdict = _verdict_from_matches(claim, claim_sentence, other, matches, alignment, published)
         if verdict is None:
-            best = alignment.best_match(claim.source_id, index, other.id)
-            similarity = best.similarity if best is not None else 0.0
+            similarity = alignment.best_similarity(claim.source_id, index, other.id)
             verdict = Verdict(
                 claim_id=claim.id,
                 source_id=claim.source_id,

@@ -46,10 +46,10 @@ def _candidates(story: Story, alignment: StoryAlignment) -> list[Candidate]:
             for other in story.source_ids:
                 if other == source_id:
                     continue
-                match = alignment.best_match(source_id, index, other)
-                if match is not None and match.similarity >= ALIGNED:
+                similarity = alignment.best_similarity(source_id, index, other)
+                if similarity >= ALIGNED:
                     carriers.append(other)
-                    centrality += match.similarity
+                    centrality += similarity
             # Leads carry the story: a small bonus for sentences early in their source.
             position_bonus = 0.3 / (1 + index)
             carriers.sort(key=order.__getitem__)

@@ -145,6 +145,16 @@ def _resembles(name: str, other: str) -> str | None:
     never a longer or shorter word ("Fake", "Fakery").
     """
     words = name.split()
+    # Both answers below need a word of each at most 3 edits and 2 letters apart: most pairs
+    # fail that cheap test, and name_relation (the expensive part) is then not needed.
+    if not any(
+        w != o
+        and abs(len(w) - len(o)) <= 2
+        and Levenshtein.distance(w.casefold(), o.casefold()) <= 3
+        for w in words
+        for o in other.split()
+    ):
+        return None
     if not _same_position(name, other):
         return None
     if name_relation(name, other) is NameRelation.MISSPELLING:

@@ -58,7 +58,8 @@ def test_a_directory_out_gets_a_report_per_story_and_an_index(tmp_path: Path) ->
         "run.jsonl",
         *sorted(f"story-00{n}.{ext}" for n in range(3) for ext in ("json", "md")),
     ]
-    assert [entry["story_id"] for entry in index_lines(out)] == [
+    # One line per story as each finishes: worker processes finish in no fixed order.
+    assert sorted(entry["story_id"] for entry in index_lines(out)) == [
         "story-000",
         "story-001",
         "story-002",

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from veracity.cli.endpoint import EndpointUnusable, open_llm
@@ -30,6 +31,7 @@ from veracity.errors import ConfigurationError, InputError, VeracityError
 from veracity.inputs.discovery import discover
 from veracity.inputs.fetching import is_url
 from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport, json_schema
+from veracity.pipeline.executors import EXECUTORS, choose_executor, single_threaded_blas
 from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.pipeline.plugin_options import (
     PluginOption,
@@ -331,6 +333,23 @@ class _RunCommand(click.Command):
     help="Stories processed at once (default: 4 offline, --concurrency with an LLM endpoint).",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    help="Where stories run: inline (this process), processes (a local pool; the default for an "
+    "offline batch of several stories) or ray (a Ray cluster: pip install 'veracity[ray]').",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes with --executor processes (CPUs of a local Ray cluster); "
+    "default: the number of cores.",
+)
+@click.option(
+    "--ray-address",
+    help="Ray cluster for --executor ray: auto (the one `ray start` runs here), or "
+    "ray://HOST:10001 (default: a local cluster started for the run).",
+)
+@click.option(
     "--stage-timeout",
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds one plugin may spend on a stage of a story.",
@@ -498,6 +517,7 @@ def _run(
     verbose: bool,
 ) -> int:
     """The body of ``veracity run`` once the pipeline is set up; returns the exit code."""
+    single_threaded_blas()
     for warning in pipeline.plugins.load_warnings:
         console.print(f"[yellow]warning[/] {warning}")
     known = _known_formats(pipeline)
@@ -581,6 +601,10 @@ def _run_loaded(
         console.print(
             f"[red]error[/] cannot write the report: {error.strerror}; finished stories are kept in {out}"
         )
+        return EXIT_INPUT
+    except ConfigurationError as error:  # the executor could not start (Ray missing, a plugin)
+        kept = f"; finished stories are kept in {out}" if batch is not None else ""
+        console.print(f"[red]error[/] {escape(str(error))}{kept}")
         return EXIT_INPUT
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -711,7 +735,8 @@ async def _run_batch(
                 yield item
 
         pending = to_run()
-        async with aclosing(pipeline.arun_stories(pending)) as results:
+        executor = choose_executor(pipeline, total, cli=True)
+        async with aclosing(executor.arun_stories(pipeline, pending)) as results:
             async for result in results:
                 if _record(
                     result, report, tally, batch, fingerprints, progress, quiet=quiet or total != 1

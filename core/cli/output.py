@@ -46,7 +46,10 @@ def write_atomically(path: Path, text: str) -> None:
 
 def story_fingerprint(story: Story, settings: Settings, run: RunInfo) -> str:
     """What a story's report depends on: its documents, the settings, the version and plugins."""
-    relevant = settings.model_dump_json(exclude={"story_concurrency", "max_file_bytes"})
+    # Where a story ran does not change its report: a run resumed with another executor skips it.
+    relevant = settings.model_dump_json(
+        exclude={"story_concurrency", "max_file_bytes", "executor", "workers", "ray_address"}
+    )
     return stable_id(
         story.model_dump_json(),
         relevant,

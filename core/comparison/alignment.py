@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -47,8 +48,10 @@ _STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
-    """Lower-case, strip accents and a possessive or plural ending."""
+    """Lower-case, strip accents and a possessive or plural ending (memoized: a story's
+    words repeat across its sources)."""
     word = unicodedata.normalize("NFKD", word.casefold())
     word = "".join(char for char in word if not unicodedata.combining(char))
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
@@ -87,6 +90,14 @@ class StoryAlignment:
     _blocks: dict[tuple[str, str], npt.NDArray[np.float32]] = field(
         default_factory=dict, repr=False
     )
+    # Answers already given: every claim of a sentence, and the summary, ask the same again.
+    _best: dict[tuple[str, int, str], AlignedSentence | None] = field(
+        default_factory=dict, repr=False
+    )
+    _best_rows: dict[tuple[str, str], list[float]] = field(default_factory=dict, repr=False)
+    _matches: dict[tuple[str, str, float], dict[int, list[AlignedSentence]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def similarity_matrix(self, source_id: str, other_source_id: str) -> npt.NDArray[np.float32]:
         """Cosine similarity of every sentence of one source with every sentence of another."""
@@ -103,39 +114,71 @@ class StoryAlignment:
         self, source_id: str, index: int, other_source_id: str
     ) -> AlignedSentence | None:
         """The other source's sentence most similar to sentence ``index``, if it has any."""
+        key = (source_id, index, other_source_id)
+        if key in self._best:
+            return self._best[key]
         matrix = self.similarity_matrix(source_id, other_source_id)
         if matrix.shape[1] == 0:
-            return None
-        row = matrix[index]
-        other_index = int(np.argmax(row))
-        return AlignedSentence(
-            source_id=source_id,
-            index=index,
-            other_source_id=other_source_id,
-            other_index=other_index,
-            similarity=round(float(row[other_index]), 4),
-        )
+            found = None
+        else:
+            row = matrix[index]
+            other_index = int(row.argmax())
+            # Built from values of the right types: constructed, not validated (a story of
+            # 50 sources asks this some 100,000 times).
+            found = AlignedSentence.model_construct(
+                source_id=source_id,
+                index=index,
+                other_source_id=other_source_id,
+                other_index=other_index,
+                similarity=round(float(row[other_index]), 4),
+            )
+        self._best[key] = found
+        return found
+
+    def best_similarity(self, source_id: str, index: int, other_source_id: str) -> float:
+        """The similarity of :meth:`best_match` (rounded alike), 0.0 when the other source
+        has no sentences; without building the match."""
+        key = (source_id, other_source_id)
+        if key not in self._best_rows:
+            matrix = self.similarity_matrix(source_id, other_source_id)
+            self._best_rows[key] = (
+                [round(float(value), 4) for value in matrix.max(axis=1)] if matrix.shape[1] else []
+            )
+        best = self._best_rows[key]
+        return best[index] if best else 0.0
 
     def matches(
         self, source_id: str, index: int, other_source_id: str, *, minimum: float = ALIGNED
     ) -> list[AlignedSentence]:
         """The other source's sentences at least ``minimum`` similar, best first."""
+        key = (source_id, other_source_id, minimum)
+        if key not in self._matches:
+            self._matches[key] = self._find_matches(source_id, other_source_id, minimum)
+        return list(self._matches[key].get(index, ()))
+
+    def _find_matches(
+        self, source_id: str, other_source_id: str, minimum: float
+    ) -> dict[int, list[AlignedSentence]]:
+        """The matches of every sentence of one source in another, found in one pass."""
         matrix = self.similarity_matrix(source_id, other_source_id)
+        by_row: dict[int, list[AlignedSentence]] = {}
         if matrix.shape[1] == 0:
-            return []
-        row = matrix[index]
-        found = np.nonzero(row >= minimum)[0]
-        ordered = sorted(found.tolist(), key=lambda j: (-float(row[j]), j))
-        return [
-            AlignedSentence(
-                source_id=source_id,
-                index=index,
-                other_source_id=other_source_id,
-                other_index=int(j),
-                similarity=round(float(row[j]), 4),
+            return by_row
+        rows, columns = np.nonzero(matrix >= minimum)
+        for index, other_index in zip(rows.tolist(), columns.tolist(), strict=True):
+            by_row.setdefault(index, []).append(
+                AlignedSentence.model_construct(
+                    source_id=source_id,
+                    index=index,
+                    other_source_id=other_source_id,
+                    other_index=other_index,
+                    similarity=round(float(matrix[index, other_index]), 4),
+                )
             )
-            for j in ordered
-        ]
+        for index, found in by_row.items():
+            row = matrix[index]
+            found.sort(key=lambda match: (-float(row[match.other_index]), match.other_index))
+        return by_row
 
     def sentence_at(self, source_id: str, start: int, end: int) -> int | None:
         """Index of the sentence of ``source_id`` that contains the span, if any."""

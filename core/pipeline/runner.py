@@ -48,6 +48,7 @@ from veracity.models import (
 )
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.events import StageEvent
+from veracity.pipeline.executors import choose_executor
 from veracity.pipeline.plugin_manager import PluginManager, build_plugin_manager
 from veracity.settings import Settings
 from veracity.version import __version__
@@ -521,7 +522,9 @@ class Pipeline:
             raise InputError("run() takes paths or stories, not both; load the paths first")
         items: Iterable[StoryOrFailure] = self.load(paths) if paths else stories
         report = RunReport(run=self.run_info())
-        async for result in self.arun_stories(items):
+        # Inline unless settings.executor names another (see pipeline.executors).
+        executor = choose_executor(self, None)
+        async for result in executor.arun_stories(self, items):
             if isinstance(result, StoryFailure):
                 report.failures.append(result)
             else:
@@ -541,6 +544,7 @@ def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:
     Works inside a running event loop too (Jupyter, a Playwright test): the
     coroutine then runs on its own loop in a worker thread.
     """
+    box: list[T] = []
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -550,9 +554,18 @@ def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:
     # Outside the ``except`` block: an error of the run must not come chained under
     # "RuntimeError: no running event loop".
     if not in_a_loop:
-        return asyncio.run(awaitable)
+        asyncio.run(_into(awaitable, box))
+        return box[0]
     with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(asyncio.run, awaitable).result()
+        executor.submit(asyncio.run, _into(awaitable, box)).result()
+    return box[0]
+
+
+async def _into(awaitable: Coroutine[Any, Any, T], box: list[T]) -> None:
+    """Await and keep the result aside: ``asyncio.run`` formats the repr of its main task,
+    result included, when it restores the SIGINT handler (Python 3.11), which for a
+    50-source story's report took seconds."""
+    box.append(await awaitable)
 
 
 async def _both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:

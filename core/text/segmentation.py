@@ -39,7 +39,7 @@ _TERMINAL = re.compile(
     re.VERBOSE,
 )
 _PARAGRAPH = re.compile(r"\n\s*")
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_CHAR = re.compile(r"[\w.]")
 
 
 class Sentence(BaseModel):
@@ -52,11 +52,29 @@ class Sentence(BaseModel):
     paragraph: int
 
 
+def _word_before(text: str, end: int, *, newline: bool = True) -> str | None:
+    """The run of word characters and dots that ends at ``end`` (``[\\w.]+$`` up to ``end``).
+
+    Scanned backwards from ``end``: a regex search of ``text[:end]`` tries every start
+    from the beginning of the text, once per full stop, which made splitting a long
+    article quadratic in its length.
+    """
+    start = end
+    while start > 0 and _WORD_CHAR.match(text, start - 1):
+        start -= 1
+    if start < end:
+        return text[start:end]
+    # "$" also matches before a newline that ends the searched text.
+    if newline and end > 0 and text[end - 1] == "\n":
+        return _word_before(text, end - 1, newline=False)
+    return None
+
+
 def _is_abbreviation(text: str, mark_start: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, mark_start)
-    if match is None:
+    before = _word_before(text, mark_start)
+    if before is None:
         return False
-    word = match.group(1).lower().strip(".")
+    word = before.lower().strip(".")
     if word in ABBREVIATIONS:
         return True
     # A single letter is an initial ("George W. Bush"), not the end of a sentence.

@@ -1,0 +1,623 @@
+"""Where stories run: in the caller's event loop, in a pool of local processes, on Ray.
+
+The pipeline hands whole stories to an executor and gets back, for each, its
+:class:`StoryReport` or :class:`StoryFailure`; the caller (the CLI, ``Pipeline.run``)
+writes them. Every executor runs a story with the same code
+(:meth:`Pipeline.arun_story`) and the same plugins, so the reports are the same
+whichever ran them, apart from the timings.
+
+- ``inline``: the caller's event loop (:meth:`Pipeline.arun_stories`), a few
+  stories at a time. The default of the Python API, of one story, and of an LLM
+  run (waiting on the endpoint, not on the CPU; one loop keeps the one request
+  limit and the one cache).
+- ``processes``: a local pool of worker processes (``--workers``, default the
+  number of cores); the default of an offline batch of more than one story.
+- ``ray``: Ray tasks on a local or remote cluster (``--ray-address``;
+  ``pip install 'veracity[ray]'``). A task returns the story's report to the
+  driver, and only the driver writes files, so no node needs to reach the output
+  directory, and a task that Ray runs again after its worker died (``max_retries``)
+  still yields one result: a story is never written twice.
+
+Workers rebuild the driver's plugin manager: built-in plugins and modules by
+module name, third-party plugins from their entry point, and plugin objects given
+through the Python API by pickling them (an object that cannot be pickled is a
+:class:`ConfigurationError` naming it). Stage events are recorded in the worker
+and replayed to ``pipeline.on_stage`` when the story's result arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.metadata
+import importlib.util
+import multiprocessing
+import multiprocessing.context
+import os
+import pickle
+import signal
+import threading
+import time
+import uuid
+from collections.abc import AsyncGenerator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import pluggy
+
+from veracity.errors import ConfigurationError
+from veracity.models import Story, StoryFailure, StoryReport
+from veracity.pipeline import hookspecs
+from veracity.pipeline.events import StageEvent
+from veracity.pipeline.plugin_manager import (
+    DEFAULT_PLUGINS,
+    ENTRY_POINT_GROUP,
+    PluginManager,
+)
+from veracity.settings import Settings
+
+if TYPE_CHECKING:
+    from veracity.pipeline.runner import Pipeline, StoryOrFailure
+
+EXECUTORS = ("inline", "processes", "ray")
+ExecutorName = Literal["inline", "processes", "ray"]
+Result = StoryReport | StoryFailure
+# Times a story is started again after the process running it died (an OOM kill, a crash).
+WORKER_RETRIES = 2
+
+
+class Executor(Protocol):
+    """Runs stories and yields each one's result as it finishes."""
+
+    name: str
+
+    def arun_stories(
+        self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
+    ) -> AsyncGenerator[Result, None]:
+        """Run ``stories`` (read as they are needed) and yield each result as it finishes."""
+        ...
+
+
+def single_threaded_blas() -> None:
+    """Keep numpy's BLAS to one thread in this process (the CLI and the workers it owns).
+
+    The sentence matrices of a story are small: a multi-threaded BLAS spends more
+    waking its threads than multiplying, and on a busy machine each product then waits
+    for a second core (a 3-source story took 6 ms a product instead of 40 µs).
+    Processes are how veracity uses several cores. Not done for the Python API,
+    whose process is the caller's.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; a stripped install only runs slower
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def choose_executor(pipeline: Pipeline, stories: int | None, *, cli: bool = False) -> Executor:
+    """The executor ``pipeline.settings`` asks for, or the default for this run.
+
+    :param stories: how many stories the run has; None when not known ahead (JSONL).
+    :param cli: the command line's default: ``processes`` for an offline batch of
+        more than one story on more than one core; the Python API runs ``inline``
+        unless ``executor`` is set.
+    """
+    settings = pipeline.settings
+    name = settings.executor
+    workers = settings.workers or default_workers()
+    if name is None:
+        batch = stories is None or stories > 1
+        name = (
+            "processes"
+            if cli and batch and pipeline.engine == "offline" and workers > 1
+            else "inline"
+        )
+    if name == "inline":
+        return InlineExecutor()
+    if name == "processes":
+        return ProcessExecutor(workers)
+    if name == "ray":
+        return RayExecutor(settings.ray_address, settings.workers)
+    raise ConfigurationError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
+
+
+class InlineExecutor:
+    """Stories run on the caller's event loop, a few at a time (``Pipeline.arun_stories``)."""
+
+    name = "inline"
+
+    async def arun_stories(
+        self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
+    ) -> AsyncGenerator[Result, None]:
+        async with contextlib.aclosing(pipeline.arun_stories(stories)) as results:
+            async for result in results:
+                yield result
+
+
+# -- what a worker needs to rebuild the pipeline ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class PluginRef:
+    """How a worker gets one registered plugin: import a module, load an entry point, unpickle."""
+
+    name: str
+    origin: str
+    kind: Literal["module", "entry_point", "object"]
+    target: str = ""
+    payload: bytes = b""
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs to run stories as the driver would; picklable."""
+
+    settings: Settings
+    plugins: tuple[PluginRef, ...]
+    blocked: tuple[str, ...]
+    llm_settings: Any | None = None
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def worker_spec(pipeline: Pipeline, executor: str, workers: int = 1) -> WorkerSpec:
+    """The plugins, settings and LLM endpoint of ``pipeline``, for workers to rebuild.
+
+    :raises ConfigurationError: a plugin object that cannot be sent to a worker.
+    """
+    manager = pipeline.plugins
+    entry_points = {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    refs: list[PluginRef] = []
+    blocked: list[str] = []
+    for name, plugin in manager.pm.list_name_plugin():
+        if plugin is None:
+            blocked.append(name)
+            continue
+        refs.append(
+            _plugin_ref(name, plugin, manager.origins.get(name, "api"), entry_points, executor)
+        )
+    llm_settings = None
+    if pipeline.llm is not None:
+        llm_settings = getattr(pipeline.llm, "settings", None)
+        if llm_settings is None:
+            raise ConfigurationError(
+                f"the LLM client {type(pipeline.llm).__name__} has no settings to rebuild it in "
+                f"the {executor} workers; use executor='inline'"
+            )
+        # Each worker holds its own client: share the run's request limit out between them,
+        # so that together they never have more in flight than --concurrency (at least one each).
+        share = max(1, llm_settings.concurrency // max(workers, 1))
+        llm_settings = llm_settings.model_copy(update={"concurrency": share})
+    return WorkerSpec(
+        settings=pipeline.settings,
+        plugins=tuple(refs),
+        blocked=tuple(blocked),
+        llm_settings=llm_settings,
+    )
+
+
+def _plugin_ref(
+    name: str,
+    plugin: object,
+    origin: str,
+    entry_points: dict[str, importlib.metadata.EntryPoint],
+    executor: str,
+) -> PluginRef:
+    if origin not in ("builtin", "api") and name in entry_points:
+        return PluginRef(name, origin, "entry_point", target=entry_points[name].value)
+    if isinstance(plugin, ModuleType):
+        if importlib.util.find_spec(plugin.__name__) is None:
+            raise ConfigurationError(
+                f"plugin {name!r} is a module ({plugin.__name__}) that the {executor} workers "
+                "cannot import; install it as a package (entry point) or use executor='inline'"
+            )
+        return PluginRef(name, origin, "module", target=plugin.__name__)
+    try:
+        payload = pickle.dumps(plugin)
+    except Exception as error:
+        raise ConfigurationError(
+            f"plugin {name!r} ({type(plugin).__module__}.{type(plugin).__qualname__}) cannot be "
+            f"sent to the {executor} workers: it cannot be pickled ({type(error).__name__}: "
+            f"{error}); register it by entry point, make it picklable, or use executor='inline'"
+        ) from None
+    return PluginRef(name, origin, "object", payload=payload)
+
+
+class WorkerSetupError(Exception):
+    """A worker could not rebuild the driver's plugins; the run cannot go on."""
+
+
+def build_worker_pipeline(spec: WorkerSpec) -> Pipeline:
+    """The pipeline ``spec`` describes, with its plugins registered in the driver's order."""
+    from veracity.pipeline.runner import Pipeline  # runner imports this module's users
+
+    pm = pluggy.PluginManager("veracity")
+    pm.add_hookspecs(hookspecs)
+    manager = PluginManager(pm)
+    for name in spec.blocked:
+        pm.set_blocked(name)
+    for ref in spec.plugins:
+        try:
+            plugin: object
+            if ref.kind == "module":
+                plugin = importlib.import_module(ref.target)
+            elif ref.kind == "entry_point":
+                plugin = importlib.metadata.EntryPoint(
+                    ref.name, ref.target, ENTRY_POINT_GROUP
+                ).load()
+            else:
+                plugin = pickle.loads(ref.payload)
+        except Exception as error:
+            raise WorkerSetupError(
+                f"plugin {ref.name!r} could not be loaded in a worker (pid {os.getpid()}): "
+                f"{type(error).__name__}: {error}; install it on every worker or use --executor inline"
+            ) from None
+        manager.register(plugin, ref.name, origin=ref.origin)
+    llm = None
+    if spec.llm_settings is not None:
+        from veracity.llm.client import LLMClient
+
+        llm = LLMClient(spec.llm_settings)
+    return Pipeline(spec.settings, llm=llm, plugin_manager=manager)
+
+
+# -- the worker side ---------------------------------------------------------------------------
+
+_PIPELINES: dict[str, Pipeline] = {}
+_PROCESS_SPEC: WorkerSpec | None = None
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back for one story: the result and the stages it went through."""
+
+    result: Result | None
+    events: list[StageEvent]
+    setup_error: str | None = None
+
+
+def run_in_worker(spec: WorkerSpec, story: Story) -> Outcome:
+    """Run one story in this worker, with the pipeline ``spec`` describes (built once)."""
+    try:
+        pipeline = _PIPELINES.get(spec.token)
+        if pipeline is None:
+            single_threaded_blas()
+            pipeline = _PIPELINES[spec.token] = build_worker_pipeline(spec)
+    except WorkerSetupError as error:
+        return Outcome(None, [], setup_error=str(error))
+    events: list[StageEvent] = []
+    pipeline.on_stage = events.append
+    return Outcome(_worker_loop().run_until_complete(story_result(pipeline, story)), events)
+
+
+_LOOP: asyncio.AbstractEventLoop | None = None
+
+
+def _worker_loop() -> asyncio.AbstractEventLoop:
+    """One event loop for all the stories of this worker.
+
+    Not ``asyncio.run`` per story: it installs and restores a SIGINT handler each time,
+    and restoring it formats the repr of the finished task, story and all (tens of ms
+    for a long story).
+    """
+    global _LOOP
+    if _LOOP is None or _LOOP.is_closed():
+        _LOOP = asyncio.new_event_loop()
+    return _LOOP
+
+
+async def story_result(pipeline: Pipeline, story: Story) -> Result:
+    """One story's report, or its failure, as ``Pipeline.arun_stories`` records it."""
+    from veracity.pipeline.runner import ENDPOINT_FAILURES
+
+    try:
+        return await pipeline.arun_story(story)
+    except ENDPOINT_FAILURES as error:
+        return StoryFailure(story_id=story.id, error=str(error), kind="endpoint")
+    except Exception as error:
+        return StoryFailure(story_id=story.id, error=f"{type(error).__name__}: {error}")
+
+
+def _process_init(spec: WorkerSpec, driver: int) -> None:
+    # Ctrl-C reaches the whole process group: the driver stops the workers itself, after
+    # keeping what finished, so a worker must not die of it first with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    single_threaded_blas()
+    global _PROCESS_SPEC
+    _PROCESS_SPEC = spec
+    threading.Thread(
+        target=_exit_with, args=(driver,), name="veracity watchdog", daemon=True
+    ).start()
+
+
+def _exit_with(driver: int) -> None:
+    """End this worker once the driver is gone (killed with SIGKILL, it cannot stop us)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(driver, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid is someone else's now: the driver is gone too
+            os._exit(1)
+
+
+def _process_task(story: Story) -> Outcome:
+    if _PROCESS_SPEC is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker started without its spec")
+    return run_in_worker(_PROCESS_SPEC, story)
+
+
+# -- the driver side ---------------------------------------------------------------------------
+
+
+def _result_id(result: Result) -> str:
+    return result.story_id if isinstance(result, StoryFailure) else result.story.id
+
+
+class _RemoteExecutor:
+    """Submits stories to workers, a window at a time, and yields their results in the driver."""
+
+    name = "remote"
+
+    def _slots(self) -> int:
+        raise NotImplementedError
+
+    def _start(self, spec: WorkerSpec) -> None:
+        raise NotImplementedError
+
+    def _submit(self, story: Story) -> asyncio.Future[Outcome]:
+        raise NotImplementedError
+
+    def _lost(self, error: BaseException) -> bool:
+        """True when ``error`` means the worker died (the story may run again)."""
+        return False
+
+    def _restart(self) -> None:
+        """Replace workers that died."""
+
+    def _stop(self, *, cancel: bool) -> None:
+        raise NotImplementedError
+
+    async def arun_stories(
+        self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
+    ) -> AsyncGenerator[Result, None]:
+        self._start(worker_spec(pipeline, self.name, self._slots()))
+        finished = False
+        # Twice the workers in flight: the next story is queued when one finishes.
+        window = self._slots() * 2
+        pending: dict[asyncio.Future[Outcome], Story] = {}
+        attempts: dict[str, int] = {}
+        source: Iterator[StoryOrFailure] = iter(stories)
+        exhausted = False
+        try:
+            while True:
+                ready: list[Result] = []
+                while not exhausted and len(pending) < window:
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                    elif isinstance(item, StoryFailure):
+                        ready.append(item)
+                    else:
+                        pending[self._submit(item)] = item
+                for result in ready:
+                    yield result
+                if not pending:
+                    if exhausted:
+                        break
+                    continue
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                results: list[Result] = []
+                lost: list[Story] = []
+                for future in done:
+                    story = pending.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        outcome = future.result()
+                        if outcome.setup_error is not None:
+                            raise ConfigurationError(outcome.setup_error)
+                        for event in outcome.events:
+                            if pipeline.on_stage is not None:
+                                pipeline.on_stage(event)
+                        assert outcome.result is not None
+                        results.append(outcome.result)
+                    elif self._lost(error):
+                        lost.append(story)
+                    else:
+                        results.append(
+                            StoryFailure(
+                                story_id=story.id,
+                                error=f"{self.name} worker failed: {type(error).__name__}: {error}",
+                            )
+                        )
+                if lost:
+                    # A worker died: the pool is replaced, the stories it was running start
+                    # again (a few times at most), and so do the others the old pool held.
+                    victims = [story for story in pending.values()]
+                    for future in pending:
+                        future.cancel()
+                    pending.clear()
+                    self._restart()
+                    for story in lost:
+                        attempts[story.id] = attempts.get(story.id, 0) + 1
+                        if attempts[story.id] > WORKER_RETRIES:
+                            results.append(
+                                StoryFailure(
+                                    story_id=story.id,
+                                    error=f"the worker process running it died "
+                                    f"{attempts[story.id]} times (out of memory?)",
+                                )
+                            )
+                        else:
+                            pending[self._submit(story)] = story
+                    for story in victims:
+                        pending[self._submit(story)] = story
+                for result in sorted(results, key=_result_id):
+                    yield result
+            finished = True
+        finally:
+            for future in pending:
+                future.cancel()
+            self._stop(cancel=not finished)
+
+
+def _broken(error: BaseException) -> bool:
+    return isinstance(error, BrokenProcessPool)
+
+
+class ProcessExecutor(_RemoteExecutor):
+    """A pool of local worker processes (forkserver: started once, modules preloaded)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+        self._spec: WorkerSpec | None = None
+
+    def _slots(self) -> int:
+        return self.workers
+
+    def _start(self, spec: WorkerSpec) -> None:
+        self._spec = spec
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        assert self._spec is not None
+        context: multiprocessing.context.BaseContext
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            # Not fork: the driver has threads (progress display, HTTP client) that a forked
+            # child would inherit half-way. The fork server is one clean process, started once,
+            # with veracity already imported, from which each worker forks quickly.
+            server = multiprocessing.get_context("forkserver")
+            server.set_forkserver_preload(["veracity.pipeline.runner", *DEFAULT_PLUGINS])
+            context = server
+        else:
+            context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_process_init,
+            initargs=(self._spec, os.getpid()),
+        )
+
+    def _submit(self, story: Story) -> asyncio.Future[Outcome]:
+        assert self._pool is not None
+        future: Future[Outcome] = self._pool.submit(_process_task, story)
+        return asyncio.wrap_future(future)
+
+    def _lost(self, error: BaseException) -> bool:
+        return _broken(error)
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def _stop(self, *, cancel: bool) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if cancel:
+            # Interrupted: the results of stories still running would be thrown away, so
+            # the workers are stopped now rather than left to finish them.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.terminate()
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.join(5)
+        else:
+            pool.shutdown(wait=True)
+
+
+def _ray_task(spec: WorkerSpec, story: Story) -> Outcome:
+    return run_in_worker(spec, story)
+
+
+class RayExecutor(_RemoteExecutor):
+    """Stories as Ray tasks; the driver writes what the tasks return.
+
+    Connects to ``address`` (``auto``: the cluster ``ray start`` runs on this machine;
+    ``ray://host:10001``; ``host:6379``), or, without one, starts a local cluster for the
+    run (``workers`` CPUs) and shuts it down at the end. A driver that called ``ray.init``
+    itself keeps its own.
+    A task whose worker dies is run again by Ray (``max_retries``), elsewhere if its
+    node is gone; the driver receives one result per story whatever happened.
+    """
+
+    name = "ray"
+    max_retries = 3
+
+    def __init__(self, address: str | None = None, workers: int | None = None) -> None:
+        self.address = address
+        self.workers = workers
+        self._started = False
+        self._spec_ref: Any = None
+        self._task: Any = None
+        self._refs: list[Any] = []
+
+    def _ray(self) -> Any:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigurationError(
+                "the ray executor needs Ray: pip install 'veracity[ray]' (or choose "
+                "--executor processes)"
+            ) from None
+        return ray
+
+    def _slots(self) -> int:
+        ray = self._ray()
+        if ray.is_initialized():
+            return max(int(ray.cluster_resources().get("CPU", 1)), 1)
+        return self.workers or default_workers()
+
+    def _start(self, spec: WorkerSpec) -> None:
+        ray = self._ray()
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if self.address is None and self.workers is not None:
+                options["num_cpus"] = self.workers
+            try:
+                # No address: a cluster of this run's own ("local"), never one that happens
+                # to run on this machine (ray.init() alone would join it); "auto" joins it.
+                ray.init(address=self.address or "local", **options)
+            except Exception as error:
+                raise ConfigurationError(
+                    f"cannot start or reach the Ray cluster at {self.address or 'local'}: "
+                    f"{type(error).__name__}: {error}; check --ray-address"
+                ) from None
+            self._started = True
+        self._spec_ref = ray.put(spec)
+        self._task = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(_ray_task)
+
+    def _submit(self, story: Story) -> asyncio.Future[Outcome]:
+        ref = self._task.remote(self._spec_ref, story)
+        self._refs.append(ref)
+        return asyncio.wrap_future(ref.future())
+
+    def _stop(self, *, cancel: bool) -> None:
+        ray = self._ray()
+        if cancel:
+            for ref in self._refs:
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref, force=True)
+        self._refs = []
+        if self._started:
+            ray.shutdown()
+            self._started = False

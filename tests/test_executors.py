@@ -1,0 +1,433 @@
+"""Every executor (inline, a process pool, Ray) writes the same reports with the same guarantees.
+
+The process pool's tests always run; Ray's skip when Ray is not installed (``pip install
+'veracity[ray]'``; CI installs it). Ray runs as a local cluster on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from executor_plugins import KillsItsWorker, Marker, Unpicklable
+from support import SEEDS, load_bench_module
+
+from veracity import ConfigurationError, Pipeline, RunReport, Settings
+from veracity.cli.main import main
+from veracity.cli.output import INDEX_NAME
+from veracity.llm import LLMClient, LLMSettings
+
+DAM = "The dam on the Kora river opened on Tuesday after three years of delays, officials said."
+DAM_COPY = "The dam on the Kora river opened on Tuesday, three years late, officials said."
+# The timings of each stage are the one thing allowed to differ between two runs.
+TIMINGS = re.compile(r'"timings": \{[^}]*\}')
+
+
+def make_batch(root: Path, stories: int) -> Path:
+    """``stories`` story directories, half of them with a contradiction, plus the seeds."""
+    batch = root / "batch"
+    for number in range(stories):
+        story = batch / f"story-{number:03d}"
+        story.mkdir(parents=True)
+        other = number + 10 + number % 2
+        (story / "a.txt").write_text(
+            f"{DAM} It cost {number + 10} million euros.", encoding="utf-8"
+        )
+        (story / "b.txt").write_text(f"{DAM_COPY} It cost {other} million euros.", encoding="utf-8")
+    shutil.copytree(SEEDS, batch / "seeds")
+    return batch
+
+
+def reports(out: Path) -> dict[str, str]:
+    """Every report file of a batch directory, timings blanked."""
+    return {
+        path.name: TIMINGS.sub('"timings": {}', path.read_text(encoding="utf-8"))
+        for path in sorted(out.iterdir())
+        if path.name != INDEX_NAME
+    }
+
+
+def index(out: Path) -> list[dict[str, object]]:
+    return [
+        json.loads(line) for line in (out / INDEX_NAME).read_text(encoding="utf-8").splitlines()
+    ]
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["run", *args])
+    return result.exit_code, result.stderr
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_batch(tmp_path_factory.mktemp("executors"), 6)
+
+
+@pytest.fixture(scope="module")
+def inline_reports(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("inline") / "out"
+    code, stderr = run_cli(
+        str(batch), "--out", str(out), "-f", "json", "-f", "md", "--executor", "inline"
+    )
+    assert code == 0, stderr
+    return out
+
+
+# -- processes ---------------------------------------------------------------------------------
+
+
+def test_processes_write_the_same_reports_as_inline(
+    batch: Path, inline_reports: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    code, stderr = run_cli(
+        str(batch),
+        "--out",
+        str(out),
+        "-f",
+        "json",
+        "-f",
+        "md",
+        "--executor",
+        "processes",
+        "--workers",
+        "2",
+    )
+    assert code == 0, stderr
+    assert reports(out) == reports(inline_reports)
+    assert len(reports(out)) == 2 * 7
+    # One line per story in run.jsonl, each story once.
+    ids = [entry["story_id"] for entry in index(out)]
+    assert sorted(ids) == sorted({*ids}) and len(ids) == 7
+
+
+def test_an_offline_batch_runs_on_processes_by_default(
+    batch: Path, inline_reports: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    code, stderr = run_cli(str(batch), "--out", str(out), "-f", "json", "-f", "md", "-v")
+    assert code == 0, stderr
+    assert reports(out) == reports(inline_reports)
+    # The stages each worker went through reach the driver's progress display.
+    assert "story-003: cross_check" in stderr and "[7/7]" in stderr
+
+
+def test_a_run_resumed_with_another_executor_skips_the_finished_stories(
+    batch: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli(str(batch), "--out", str(out), "--executor", "inline")[0] == 0
+    code, stderr = run_cli(str(batch), "--out", str(out), "--executor", "processes")
+    assert code == 0, stderr
+    assert stderr.count("already done, skipped") == 7
+    assert len(index(out)) == 7
+
+
+def test_fail_on_gives_the_same_exit_code_on_processes(batch: Path) -> None:
+    for executor in ("inline", "processes"):
+        code, stderr = run_cli(str(batch), "--fail-on", "number", "-q", "--executor", executor)
+        assert code == 1, (executor, stderr)
+
+
+def test_api_plugin_objects_run_in_the_workers(batch: Path) -> None:
+    settings = Settings(executor="processes", workers=2)
+    report = Pipeline(settings, plugins=[Marker("seen")], load_entry_points=False).run([batch])
+    assert not report.failures
+    assert len(report.stories) == 7
+    for story in report.stories:
+        assert [w.message for w in story.warnings if w.plugin is None] == [f"seen {story.story.id}"]
+
+
+def test_an_unpicklable_plugin_object_is_a_clear_error(batch: Path) -> None:
+    pipeline = Pipeline(
+        Settings(executor="processes", workers=2), plugins=[Unpicklable()], load_entry_points=False
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"plugin 'Unpicklable' .*cannot be pickled.*inline"
+    ):
+        pipeline.run([batch])
+
+
+def test_a_story_whose_worker_dies_runs_again(batch: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "killed"
+    plugin = KillsItsWorker("story-002", marker)
+    pipeline = Pipeline(
+        Settings(executor="processes", workers=2), plugins=[plugin], load_entry_points=False
+    )
+    report = pipeline.run([batch])
+    assert marker.exists(), "the worker should have been killed once"
+    assert not report.failures
+    assert sorted(story.story.id for story in report.stories) == sorted(
+        [*(f"story-{n:03d}" for n in range(6)), "seeds"]
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_stops_the_workers_and_keeps_finished_stories(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, 60)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "veracity",
+            "run",
+            str(batch),
+            "--out",
+            str(out),
+            "--executor",
+            "processes",
+            "--workers",
+            "2",
+        ],
+        env={**os.environ, "VERACITY_LOAD_PLUGINS": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while (
+        process.poll() is None
+        and time.monotonic() < deadline
+        and not ((out / INDEX_NAME).exists() and len(index(out)) >= 3)
+    ):
+        time.sleep(0.005)
+    workers = _children(process.pid)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    finished = index(out)
+    assert len(finished) < 61
+    for entry in finished:
+        assert (out / f"{entry['story_id']}.json").exists()
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived the run"
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+# -- Ray -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[object]:
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'veracity[ray]'")
+    # The test plugins (tests/executor_plugins.py) must be importable by Ray's workers too.
+    tests = str(Path(__file__).parent)
+    ray.init(
+        address="local",  # a cluster of its own, never one another process runs here
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        _node_ip_address="127.0.0.1",
+        runtime_env={"env_vars": {"PYTHONPATH": tests}},
+    )
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def test_ray_writes_the_same_reports_as_inline(
+    ray_cluster: object, batch: Path, inline_reports: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    code, stderr = run_cli(
+        str(batch), "--out", str(out), "-f", "json", "-f", "md", "--executor", "ray", "-v"
+    )
+    assert code == 0, stderr
+    assert reports(out) == reports(inline_reports)
+    assert len(index(out)) == 7
+    assert "story-003: cross_check" in stderr
+
+
+def test_a_ray_task_whose_worker_dies_is_retried(
+    ray_cluster: object, batch: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "killed"
+    pipeline = Pipeline(
+        Settings(executor="ray"),
+        plugins=[KillsItsWorker("story-004", marker)],
+        load_entry_points=False,
+    )
+    report = pipeline.run([batch])
+    assert marker.exists(), "the Ray worker should have been killed once"
+    assert not report.failures
+    assert len(report.stories) == 7
+
+
+def test_ray_missing_is_a_clear_error(batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if Ray were not installed: the import fails.
+    monkeypatch.setitem(sys.modules, "ray", None)
+    code, stderr = run_cli(str(batch), "--executor", "ray", "-q")
+    assert code == 2
+    assert "pip install 'veracity[ray]'" in stderr
+
+
+def _die_with_parent() -> None:
+    """Linux: the ``ray start`` process gets SIGTERM (and stops its node) if pytest dies."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_two_ray_nodes_write_the_same_reports_as_inline(
+    batch: Path, inline_reports: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'veracity[ray]'")
+    ray_command = str(Path(sys.executable).parent / "ray")
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "VERACITY_LOAD_PLUGINS": "",
+        "RAY_USAGE_STATS_ENABLED": "0",
+        # Ray 2.5x turns token authentication on by default; this cluster is local to the test.
+        "RAY_AUTH_MODE": "disabled",
+        "PYTHONPATH": str(Path(__file__).parent),
+    }
+    environment.pop("RAY_ADDRESS", None)
+    common = ["--block", "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
+    nodes: list[subprocess.Popen[bytes]] = []
+    try:
+        head = [ray_command, "start", "--head", f"--port={port}", "--include-dashboard=false"]
+        nodes.append(_start_node([*head, *common], environment))
+        _wait_for_nodes(ray_command, address, 1, environment)
+        nodes.append(
+            _start_node([ray_command, "start", f"--address={address}", *common], environment)
+        )
+        _wait_for_nodes(ray_command, address, 2, environment)
+        out = tmp_path / "out"
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "veracity",
+                "run",
+                str(batch),
+                "--out",
+                str(out),
+                "-f",
+                "json",
+                "-f",
+                "md",
+                "--executor",
+                "ray",
+                "--ray-address",
+                address,
+            ],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert run.returncode == 0, run.stderr
+        assert reports(out) == reports(inline_reports)
+        assert len(index(out)) == 7
+    finally:
+        for node in reversed(nodes):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(node.pid, signal.SIGTERM)
+        for node in reversed(nodes):
+            try:
+                node.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(node.pid, signal.SIGKILL)
+                node.wait()
+
+
+def _start_node(command: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    # A session of its own: the node's processes are a process group this test can end.
+    return subprocess.Popen(
+        command,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,  # only prctl: safe between fork and exec
+    )
+
+
+def _wait_for_nodes(
+    ray_command: str, address: str, count: int, environment: dict[str, str]
+) -> None:
+    deadline = time.monotonic() + 120
+    script = (
+        "import ray, sys; ray.init(address=sys.argv[1], log_to_driver=False); "
+        "print(sum(node['Alive'] for node in ray.nodes()))"
+    )
+    while time.monotonic() < deadline:
+        probe = subprocess.run(
+            [sys.executable, "-c", script, address], env=environment, capture_output=True, text=True
+        )
+        if probe.returncode == 0 and probe.stdout.strip().splitlines()[-1:] == [str(count)]:
+            return
+        time.sleep(1)
+    pytest.fail(f"the Ray cluster at {address} did not reach {count} nodes")
+
+
+def test_an_llm_run_on_processes_keeps_within_the_concurrency_and_answers_alike() -> None:
+    sim = load_bench_module("sim_endpoint")
+    llm_bench = load_bench_module("llm_bench")
+    stories = list(llm_bench.generate_stories(6, 3))
+    # The server in a process of its own: the workers' clients keep their connections open
+    # until the workers exit, after this test.
+    with sim.SimProcess(sim.SimConfig(latency=0.02)) as endpoint:
+        settings = LLMSettings(
+            base_url=endpoint.url, model=sim.MODEL, cache_enabled=False, concurrency=4
+        )
+        with LLMClient(settings) as client:
+            inline = Pipeline(Settings(), llm=client, load_entry_points=False).run(stories)
+    with sim.SimProcess(sim.SimConfig(latency=0.02)) as endpoint:
+        settings = settings.model_copy(update={"base_url": endpoint.url})
+        with LLMClient(settings) as client:
+            pipeline = Pipeline(
+                Settings(executor="processes", workers=2), llm=client, load_entry_points=False
+            )
+            spread = pipeline.run(stories)
+        seen = endpoint.stats()
+    assert not inline.failures and not spread.failures
+    # Each worker has its own client with a share of the limit: together never above it.
+    assert 1 <= seen.max_concurrency <= 4
+    assert seen.answered == sum(story.usage.calls for story in spread.stories)
+
+    def findings(report: RunReport) -> list[object]:
+        return [story.model_dump(exclude={"timings"}) for story in report.stories]
+
+    assert findings(spread) == findings(inline)
