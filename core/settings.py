@@ -12,7 +12,7 @@ DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
 #: The default --min-confidence: on the labelled real-news stories (bench/realnews_bench.py)
 #: the findings at or above it are right at least 85% of the time; see docs/offline-engine.md.
-DEFAULT_MIN_CONFIDENCE = 0.75
+DEFAULT_MIN_CONFIDENCE = 0.62
 
 
 class Settings(BaseModel):

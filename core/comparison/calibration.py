@@ -27,7 +27,7 @@ class RuleRecord:
 
 
 #: How many labelled findings the hand-set confidence is worth.
-PRIOR_WEIGHT = 4.0
+PRIOR_WEIGHT = 1.0
 
 #: Labelled findings per rule on the realnews-dev stories (bench/realnews_bench.py --fit).
 LABELLED: dict[str, RuleRecord] = {
