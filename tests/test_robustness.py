@@ -247,3 +247,48 @@ def test_the_api_key_appears_in_no_artifact_of_a_run(
     for path in artifacts:
         assert secret.encode() not in path.read_bytes(), f"the key leaked into {path.name}"
     assert secret not in result.output
+
+
+# -- issue 15: defects found by attacking veracity ----------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_item_1_an_endpoint_that_rejects_every_call_fails_the_story_with_exit_3(
+    tmp_path: Path, status: int
+) -> None:
+    """Issue 15 item 1: a refused call (a misspelt --model) is an endpoint failure, not a
+    finished story with no claims."""
+    out = tmp_path / "out"
+    refusal = (status, "The model `handwriten-answers` does not exist")
+    with ScriptedEndpoint(reject_with=refusal) as refusing:
+        result = CliRunner().invoke(main, ["run", str(SEEDS), *llm_args(refusing.url, out)])
+    assert result.exit_code == 3, result.output
+    assert f"HTTP {status}" in result.stderr or f"{status} Not Found" in result.stderr
+    index = out / INDEX_NAME
+    statuses = [
+        json.loads(line)["status"] for line in index.read_text(encoding="utf-8").splitlines()
+    ]
+    assert "done" not in statuses
+
+
+def test_item_1_the_report_names_the_model_and_the_endpoint(tmp_path: Path) -> None:
+    """Issue 15 item 1: ``run.model`` and ``run.base_url`` are filled in an LLM report."""
+    with ScriptedEndpoint() as endpoint:
+        result = CliRunner().invoke(
+            main, ["run", str(SEEDS), *llm_args(endpoint.url, tmp_path / "r.json")]
+        )
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run"]
+    assert (run["model"], run["base_url"]) == (MODEL, endpoint.url)
+
+
+def test_item_1_another_model_or_endpoint_runs_the_finished_stories_again(tmp_path: Path) -> None:
+    """Issue 15 item 1: the model and base URL are part of the resume fingerprint."""
+    out = tmp_path / "out"
+    with ScriptedEndpoint() as first:
+        done = CliRunner().invoke(main, ["run", str(SEEDS), *llm_args(first.url, out)])
+    assert done.exit_code == 0, done.output
+    with ScriptedEndpoint() as second:
+        again = CliRunner().invoke(main, ["run", str(SEEDS), *llm_args(second.url, out)])
+        assert second.requests > 0
+    assert "already done, skipped" not in again.stderr

@@ -45,7 +45,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def story_fingerprint(story: Story, settings: Settings, run: RunInfo) -> str:
-    """What a story's report depends on: its documents, the settings, the version and plugins."""
+    """What a story's report depends on: its documents, the settings, the version, the
+    plugins and the LLM endpoint (model and base URL)."""
     # Where a story ran does not change its report: a run resumed with another executor skips it.
     relevant = settings.model_dump_json(
         exclude={"story_concurrency", "max_file_bytes", "executor", "workers", "ray_address"}
@@ -56,6 +57,7 @@ def story_fingerprint(story: Story, settings: Settings, run: RunInfo) -> str:
         run.veracity_version,
         run.engine,
         run.model or "",
+        run.base_url or "",
         ",".join(run.plugins),
         length=20,
     )

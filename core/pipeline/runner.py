@@ -30,7 +30,12 @@ from typing import Any, TypeVar
 from veracity.errors import InputError, PluginError
 from veracity.inputs.discovery import StoryInput, discover
 from veracity.inputs.fetching import document_id_for, fetch_page, outlet_for
-from veracity.llm.errors import AuthenticationFailed, DeadlineExceeded, EndpointUnavailable
+from veracity.llm.errors import (
+    AuthenticationFailed,
+    DeadlineExceeded,
+    EndpointUnavailable,
+    RequestRejected,
+)
 from veracity.models import (
     Claim,
     ClaimStatus,
@@ -57,11 +62,13 @@ T = TypeVar("T")
 A = TypeVar("A")
 B = TypeVar("B")
 # The endpoint itself failed: the story cannot be finished now, and a re-run should retry it
-# rather than keep a report with the LLM stages missing.
+# rather than keep a report with the LLM stages missing. A request the endpoint refuses
+# (400, 404, 422: a misspelt model, a wrong path) is one too: it refuses every call alike.
 ENDPOINT_FAILURES: tuple[type[Exception], ...] = (
     EndpointUnavailable,
     AuthenticationFailed,
     DeadlineExceeded,
+    RequestRejected,
 )
 StoryOrFailure = Story | StoryFailure
 # Stories the offline engine runs at once (and the least an LLM run does).
@@ -507,8 +514,8 @@ class Pipeline:
         return RunInfo(
             veracity_version=__version__,
             engine=self.engine,
-            model=getattr(self.llm, "model", None),
-            base_url=getattr(self.llm, "base_url", None),
+            model=_llm_setting(self.llm, "model"),
+            base_url=_llm_setting(self.llm, "display_base_url"),
             plugins=[info.name for info in self.plugins.plugins()],
         )
 
@@ -536,6 +543,12 @@ class Pipeline:
     def run(self, inputs: Sequence[Path | str] | Iterable[Story]) -> RunReport:
         """Run over paths or stories and collect one :class:`RunReport` (blocking)."""
         return run_sync(self.arun(inputs))
+
+
+def _llm_setting(llm: Any, name: str) -> str | None:
+    """A setting of the LLM client (``model``, ``display_base_url``), or None offline."""
+    value = getattr(getattr(llm, "settings", None), name, None)
+    return value if isinstance(value, str) else None
 
 
 def run_sync(awaitable: Coroutine[Any, Any, T]) -> T:

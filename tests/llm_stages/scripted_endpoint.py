@@ -126,6 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if self.server.reject_with is not None:
+            status, message = self.server.reject_with
+            self._send({"error": {"message": message, "code": "model_not_found"}}, status)
+            return
         fault = self.server.faults.fault_for(raw) if self.server.faults else None
         if fault == "429":
             self._send({"error": {"message": "slow down"}}, 429, {"retry-after-ms": "5"})
@@ -143,10 +147,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    def __init__(self, faults: FaultPlan | None, answer_at_most: int | None) -> None:
+    def __init__(
+        self,
+        faults: FaultPlan | None,
+        answer_at_most: int | None,
+        reject_with: tuple[int, str] | None = None,
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.faults = faults
         self.answer_at_most = answer_at_most
+        self.reject_with = reject_with
         self.requests = 0
         self.bodies: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -158,12 +168,18 @@ class ScriptedEndpoint:
     :param faults: inject 429s, 5xx and malformed JSON into chosen requests.
     :param answer_at_most: answer this many chat requests, then drop every connection,
         as an endpoint that died mid-run.
+    :param reject_with: answer every chat request with this (status, message), as an
+        endpoint that refuses the request (a misspelt model: 404 ``model_not_found``).
     """
 
     def __init__(
-        self, faults: FaultPlan | None = None, *, answer_at_most: int | None = None
+        self,
+        faults: FaultPlan | None = None,
+        *,
+        answer_at_most: int | None = None,
+        reject_with: tuple[int, str] | None = None,
     ) -> None:
-        self._server = _Server(faults, answer_at_most)
+        self._server = _Server(faults, answer_at_most, reject_with)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
