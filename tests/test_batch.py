@@ -260,3 +260,37 @@ def test_a_batch_reads_its_stories_as_it_runs_them(
     )
     assert result.exit_code == 0, result.output
     assert events.index("wrote story-000") < events.index("read story-019")
+
+
+def a_story_with_a_wrong_number(root: Path) -> Path:
+    """A batch of one story whose second source changes a number of the first."""
+    story = root / "batch" / "dam"
+    story.mkdir(parents=True)
+    (story / "a.txt").write_text(DAM, encoding="utf-8")
+    (story / "b.txt").write_text(DAM_WRONG, encoding="utf-8")
+    return story.parent
+
+
+@pytest.mark.parametrize("fail_on", ["contradiction", "number"])
+def test_item_2_a_rerun_that_skips_a_failing_story_still_fails_the_gate(
+    tmp_path: Path, fail_on: str
+) -> None:
+    """Issue 15 item 2: a story skipped as done counts toward --fail-on from its findings."""
+    batch = a_story_with_a_wrong_number(tmp_path)
+    command = ["run", str(batch), "--out", str(tmp_path / "out"), "--fail-on", fail_on]
+    assert CliRunner().invoke(main, command).exit_code == 1
+    again = CliRunner().invoke(main, command)
+    assert "already done, skipped" in again.stderr
+    assert again.exit_code == 1, again.output
+
+
+def test_item_2_a_skipped_story_without_that_kind_of_finding_passes_the_gate(
+    tmp_path: Path,
+) -> None:
+    """Issue 15 item 2: only the recorded findings of the asked kind fail a re-run."""
+    batch = a_story_with_a_wrong_number(tmp_path)
+    command = ["run", str(batch), "--out", str(tmp_path / "out"), "--fail-on", "date"]
+    assert CliRunner().invoke(main, command).exit_code == 0
+    again = CliRunner().invoke(main, command)
+    assert "already done, skipped" in again.stderr
+    assert again.exit_code == 0, again.output

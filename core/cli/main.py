@@ -25,7 +25,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from veracity.cli.endpoint import EndpointUnusable, open_llm
-from veracity.cli.output import BatchDirectory, story_fingerprint, write_atomically
+from veracity.cli.output import (
+    BatchDirectory,
+    finding_kinds,
+    story_fingerprint,
+    write_atomically,
+)
 from veracity.cli.progress import RunProgress
 from veracity.errors import ConfigurationError, InputError, VeracityError
 from veracity.inputs.discovery import discover
@@ -144,14 +149,15 @@ FAIL_ON = ("contradiction", "altered-quote", "number", "date", "entity", "negati
 
 def _fails(report: StoryReport, fail_on: str | None) -> bool:
     """True when the story has a finding at the ``--fail-on`` level."""
-    if fail_on is None:
+    return _kinds_fail(finding_kinds(report), fail_on)
+
+
+def _kinds_fail(kinds: Sequence[str], fail_on: str | None) -> bool:
+    """True when findings of these kinds (``finding_kinds``) fail ``--fail-on``."""
+    if fail_on is None or not kinds:
         return False
     wanted = {"altered-quote": "quote"}.get(fail_on, fail_on)
-    return any(
-        fail_on == "contradiction"
-        or (verdict.disagreement and verdict.disagreement.value == wanted)
-        for verdict in report.findings()
-    )
+    return fail_on == "contradiction" or wanted in kinds
 
 
 GET_A_MODEL = (
@@ -634,7 +640,7 @@ def _run_loaded(
         return EXIT_ENDPOINT
     if report.failures or tally.unread or not (tally.rows or batch):
         return EXIT_INPUT
-    if any(row.fails for row in tally.rows):
+    if tally.skipped_fails or any(row.fails for row in tally.rows):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -672,6 +678,8 @@ class _Tally:
     last: StoryReport | None = None
     # Inputs left out of their story (URLs that could not be fetched): the run is not a success.
     unread: int = 0
+    # A story an earlier run finished, skipped now, whose recorded findings fail --fail-on.
+    skipped_fails: bool = False
 
     def add(self, result: StoryReport, report: RunReport) -> None:
         self.rows.append(
@@ -730,6 +738,7 @@ async def _run_batch(
                     fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
                     if batch.is_done(item, fingerprints[item.id]):
                         progress.skipped(item.id)
+                        _count_skipped(tally, batch, item.id)
                         continue
                 unfinished.add(item.story_id if isinstance(item, StoryFailure) else item.id)
                 yield item
@@ -760,6 +769,13 @@ async def _run_batch(
         console.print(_batch_table(tally))
     elif len(tally.rows) == 1 and progress.live and tally.last is not None:
         _show_story(tally.last, quiet=quiet)
+
+
+def _count_skipped(tally: _Tally, batch: BatchDirectory, story_id: str) -> None:
+    """A skipped story still counts toward ``--fail-on``, from the findings it recorded."""
+    entry = batch.finished_entry(story_id)
+    if entry is not None and _kinds_fail(entry.findings or [], tally.fail_on):
+        tally.skipped_fails = True
 
 
 def _record(

@@ -69,6 +69,20 @@ def file_stem(story_id: str) -> str:
     return safe if safe == story_id else f"{safe}-{stable_id(story_id, length=6)}"
 
 
+def finding_kinds(report: StoryReport) -> list[str]:
+    """The kinds of the story's contradictions (``number``, ``quote``...), each once.
+
+    A contradiction of no stated kind is ``unspecified``: it fails only
+    ``--fail-on contradiction``.
+    """
+    return sorted(
+        {
+            verdict.disagreement.value if verdict.disagreement else "unspecified"
+            for verdict in report.findings()
+        }
+    )
+
+
 class IndexEntry(BaseModel):
     """One line of ``run.jsonl``: a story finished or failed."""
 
@@ -78,6 +92,9 @@ class IndexEntry(BaseModel):
     files: list[str] = []
     sources: int = 0
     contradictions: int = 0
+    # What --fail-on needs when a re-run skips the story (None: written by an older
+    # version, so the story runs again rather than pass a gate unread).
+    findings: list[str] | None = None
     error: str | None = None
 
 
@@ -115,6 +132,7 @@ class BatchDirectory:
             entry is not None
             and entry.status == "done"
             and entry.fingerprint == fingerprint
+            and entry.findings is not None
             and all((self.directory / name).exists() for name in entry.files)
         )
 
@@ -138,6 +156,7 @@ class BatchDirectory:
             files=files,
             sources=len(report.story.documents),
             contradictions=len(report.findings()),
+            findings=finding_kinds(report),
         )
         self._append(entry)
         return entry
