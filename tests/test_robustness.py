@@ -292,3 +292,49 @@ def test_item_1_another_model_or_endpoint_runs_the_finished_stories_again(tmp_pa
         again = CliRunner().invoke(main, ["run", str(SEEDS), *llm_args(second.url, out)])
         assert second.requests > 0
     assert "already done, skipped" not in again.stderr
+
+
+def a_jsonl_batch(path: Path, stories: dict[str, dict[str, str]]) -> Path:
+    """A JSONL file of ``{story: {document id: text}}``."""
+    rows = [
+        json.dumps({"story": story, "id": doc_id, "text": text})
+        for story, documents in stories.items()
+        for doc_id, text in documents.items()
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+DAM_TEXTS = (
+    "The dam on the Kora river opened on Tuesday after three years of delays, officials said.",
+    "The dam on the Kora river opened on Tuesday after five years of delays, officials said.",
+)
+
+
+def test_item_3_rich_markup_in_story_and_document_ids_is_shown_as_typed(tmp_path: Path) -> None:
+    """Issue 15 item 3: ids with rich markup neither crash the CLI nor lose their brackets."""
+    batch = a_jsonl_batch(
+        tmp_path / "batch.jsonl",
+        {
+            "Trump [/] Biden": dict(zip(("a", "b"), DAM_TEXTS, strict=True)),
+            "c[bold red]loud": dict(zip(("[red]x", "[/]y"), DAM_TEXTS, strict=True)),
+        },
+    )
+    command = ["run", str(batch), "--out", str(tmp_path / "out")]
+    for attempt in ("first run", "re-run"):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, f"{attempt}: {result.output}"
+        assert "Trump [/] Biden" in result.stderr and "c[bold red]loud" in result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_item_3_a_story_table_shows_markup_in_source_ids_as_text(tmp_path: Path) -> None:
+    """Issue 15 item 3: the story table of a single story escapes its ids too."""
+    story = tmp_path / "c[bold red]loud"
+    story.mkdir()
+    (story / "[red]x.txt").write_text(DAM_TEXTS[0], encoding="utf-8")
+    (story / "[bold]y.txt").write_text(DAM_TEXTS[1], encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(story)])
+    assert result.exit_code == 0, result.output
+    assert "c[bold red]loud" in result.stderr
+    assert "[red]x" in result.stderr and "[bold]y" in result.stderr

@@ -75,7 +75,7 @@ def _story_table(report: StoryReport) -> Table:
     findings = report.findings_per_source()
     labels = report.story.labels()
     table = Table(
-        title=f"story {report.story.id}: {plural(len(report.story.documents), 'source')}, "
+        title=f"story {escape(report.story.id)}: {plural(len(report.story.documents), 'source')}, "
         f"{plural(len(report.findings()), 'contradiction')}",
         title_justify="left",
     )
@@ -92,17 +92,17 @@ def _story_table(report: StoryReport) -> Table:
     for score in report.scores:
         table.add_row(
             str(score.rank),
-            labels.get(score.source_id, score.source_id),
+            escape(labels.get(score.source_id, score.source_id)),
             f"{score.score:.2f}",
             str(claims_per_source.get(score.source_id, 0)),
             str(findings.get(score.source_id, 0)),
-            score.reason,
+            escape(score.reason),
         )
     for source_id in report.story.source_ids:
         if source_id not in scored:
             table.add_row(
                 "-",
-                labels[source_id],
+                escape(labels[source_id]),
                 "-",
                 str(claims_per_source.get(source_id, 0)),
                 str(findings.get(source_id, 0)),
@@ -117,8 +117,8 @@ def _show_story(report: StoryReport, *, quiet: bool) -> None:
     console.print(_story_table(report))
     for warning in report.warnings:
         console.print(
-            f"[yellow]warning[/] {report.story.id} {warning.stage}: "
-            f"{report.story.readable(warning.message)}"
+            f"[yellow]warning[/] {escape(report.story.id)} {warning.stage}: "
+            f"{escape(report.story.readable(warning.message))}"
         )
 
 
@@ -468,7 +468,7 @@ def run(
     plugin_params = _plugin_params(ctx, ctx.command)
     given = {param.plugin_option.name: options.pop(str(param.name)) for param in plugin_params}
     for warning in ctx.meta[_PLUGIN_WARNINGS]:
-        console.print(f"[yellow]warning[/] {warning}")
+        console.print(f"[yellow]warning[/] {escape(warning)}")
     try:
         plugin_options = resolve_options(
             [param.plugin_option for param in plugin_params], given, read_plugin_config(config_file)
@@ -507,7 +507,7 @@ def run(
                 verbose=verbose,
             )
     except EndpointUnusable as error:
-        console.print(f"[red]error[/] {error}")
+        console.print(f"[red]error[/] {escape(str(error))}")
         sys.exit(EXIT_ENDPOINT)
     sys.exit(code)
 
@@ -525,7 +525,7 @@ def _run(
     """The body of ``veracity run`` once the pipeline is set up; returns the exit code."""
     single_threaded_blas()
     for warning in pipeline.plugins.load_warnings:
-        console.print(f"[yellow]warning[/] {warning}")
+        console.print(f"[yellow]warning[/] {escape(warning)}")
     known = _known_formats(pipeline)
     directory_out = out is not None and _is_directory_target(out, known)
     # Format names are case-insensitive: -f HTML is -f html.
@@ -540,14 +540,15 @@ def _run(
         raise click.UsageError("several --format values need a directory --out; name a directory")
     if not quiet and pipeline.llm is not None:
         console.print(
-            f"LLM engine: {pipeline.llm.settings.model} at {pipeline.llm.settings.display_base_url}"
+            f"LLM engine: {escape(pipeline.llm.settings.model)} at "
+            f"{escape(pipeline.llm.settings.display_base_url)}"
         )
 
     with tempfile.TemporaryDirectory(prefix="veracity-") as scratch:
         try:
             story_inputs = discover(_stdin_to_file(paths, Path(scratch)))
         except VeracityError as error:
-            console.print(f"[red]error[/] {error}")
+            console.print(f"[red]error[/] {escape(str(error))}")
             return EXIT_INPUT
         # Files of several stories (JSONL) are counted only as they are read.
         total = None if any(item.multi_story for item in story_inputs) else len(story_inputs)
@@ -587,7 +588,8 @@ def _run_loaded(
             batch = BatchDirectory(out, formats, render, report.run)
         except OSError as error:
             console.print(
-                f"[red]error[/] cannot write to {out}: {error.strerror}; choose another --out"
+                f"[red]error[/] cannot write to {escape(str(out))}: {error.strerror}; "
+                "choose another --out"
             )
             return EXIT_INPUT
     # A batch written to a directory keeps one line per story in memory, not its report.
@@ -605,11 +607,12 @@ def _run_loaded(
         console.print("[yellow]interrupted[/]: keeping the stories that finished")
     except OSError as error:
         console.print(
-            f"[red]error[/] cannot write the report: {error.strerror}; finished stories are kept in {out}"
+            f"[red]error[/] cannot write the report: {error.strerror}; finished stories are "
+            f"kept in {escape(str(out))}"
         )
         return EXIT_INPUT
     except ConfigurationError as error:  # the executor could not start (Ray missing, a plugin)
-        kept = f"; finished stories are kept in {out}" if batch is not None else ""
+        kept = f"; finished stories are kept in {escape(str(out))}" if batch is not None else ""
         console.print(f"[red]error[/] {escape(str(error))}{kept}")
         return EXIT_INPUT
     finally:
@@ -619,16 +622,17 @@ def _run_loaded(
             write_atomically(out, render(report, formats[0]))
         except OSError as error:
             console.print(
-                f"[red]error[/] cannot write {out}: {error.strerror}; choose another --out"
+                f"[red]error[/] cannot write {escape(str(out))}: {error.strerror}; "
+                "choose another --out"
             )
             return EXIT_INPUT
         if not quiet:
             console.print(
-                f"wrote {out} ({formats[0]}, {plural(len(report.stories), 'story', 'stories')})"
+                f"wrote {escape(str(out))} ({formats[0]}, {plural(len(report.stories), 'story', 'stories')})"
             )
     elif batch is not None and not quiet:
         console.print(
-            f"wrote {plural(len(tally.rows), 'story', 'stories')} to {out} "
+            f"wrote {plural(len(tally.rows), 'story', 'stories')} to {escape(str(out))} "
             f"({', '.join(formats)}) and {batch.index_path.name}"
         )
     elif explicit_format:
@@ -732,7 +736,7 @@ async def _run_batch(
                 if isinstance(item, Story) and item.unread:
                     # One line per input that failed, as soon as it fails; the story goes on.
                     for message in item.unread:
-                        console.print(f"[red]error[/] {message}")
+                        console.print(f"[red]error[/] {escape(message)}")
                     tally.unread += len(item.unread)
                 if isinstance(item, Story) and batch is not None:
                     fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
@@ -809,7 +813,9 @@ def _batch_table(tally: _Tally) -> Table:
     for column in ("story", "sources", "contradictions", "ranking (best first)"):
         table.add_column(column)
     for row in tally.rows:
-        table.add_row(row.story_id, str(row.sources), str(row.contradictions), row.ranking)
+        table.add_row(
+            escape(row.story_id), str(row.sources), str(row.contradictions), escape(row.ranking)
+        )
     return table
 
 
@@ -824,10 +830,10 @@ NOT_RUN = "not run: the LLM endpoint failed"
 def _print_endpoint_failure(failures: list[StoryFailure]) -> None:
     """The endpoint's failure once, with what to do, and the stories it stopped."""
     cause = next((f.error for f in failures if f.error != NOT_RUN), NOT_RUN)
-    console.print(f"[red]error[/] {cause}; {ENDPOINT_FIX}")
+    console.print(f"[red]error[/] {escape(cause)}; {ENDPOINT_FIX}")
     console.print(
         f"[red]{plural(len(failures), 'story', 'stories')} not run:[/] "
-        + ", ".join(failure.story_id for failure in failures)
+        + escape(", ".join(failure.story_id for failure in failures))
     )
 
 
@@ -839,7 +845,7 @@ def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
     if others:
         console.print(f"[red]{plural(len(others), 'story', 'stories')} failed:[/]")
         for failure in others:
-            console.print(f"  {failure.story_id}: {failure.error}")
+            console.print(f"  {escape(failure.story_id)}: {escape(failure.error)}")
     if quiet:
         return
     contradictions = sum(row.contradictions for row in tally.rows)
@@ -871,7 +877,7 @@ def plugins(as_json: bool) -> None:
     manager = build_plugin_manager()
     declared = collect_options(manager)
     for warning in [*manager.load_warnings, *declared.warnings]:
-        console.print(f"[yellow]warning[/] {warning}")
+        console.print(f"[yellow]warning[/] {escape(warning)}")
     infos = manager.plugins()
     if as_json:
         click.echo(
@@ -894,8 +900,8 @@ def plugins(as_json: bool) -> None:
     table = Table("plugin", "origin", "hooks", "options")
     for info in infos:
         table.add_row(
-            info.name,
-            info.origin,
+            escape(info.name),
+            escape(info.origin),
             ", ".join(hook.removeprefix("veracity_") for hook in info.hooks),
             ", ".join(option.flag for option in declared.by_plugin.get(info.name, [])),
         )

@@ -6,6 +6,7 @@ import time
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -92,17 +93,17 @@ class RunProgress:
         """A story entered a stage."""
         if self._progress is not None and self._task is not None:
             self._progress.update(
-                self._task, status=self._status(f"{event.story_id}: {event.stage}")
+                self._task, status=self._status(f"{escape(event.story_id)}: {event.stage}")
             )
         elif self.verbose and not self.quiet:
-            self.console.print(f"{event.story_id}: {event.stage}")
+            self.console.print(f"{escape(event.story_id)}: {event.stage}")
 
     def skipped(self, story_id: str) -> None:
         """A story finished by an earlier run was skipped."""
         self._advance()
         if not self.quiet and not self._live:
             self.console.print(
-                f"[{self.done}/{self._total_text}] {story_id}: already done, skipped"
+                f"[{self.done}/{self._total_text}] {escape(story_id)}: already done, skipped"
             )
 
     def finished(self, result: StoryReport | StoryFailure) -> None:
@@ -112,8 +113,8 @@ class RunProgress:
             # An endpoint failure is the run's, not the story's: said once, with its fix, at the end.
             if result.kind != "endpoint":
                 self.console.print(
-                    f"[red]failed[/] [{self.done}/{self._total_text}] {result.story_id}: "
-                    f"{result.error}"
+                    f"[red]failed[/] [{self.done}/{self._total_text}] {escape(result.story_id)}: "
+                    f"{escape(result.error)}"
                 )
             return
         self.usage = self.usage.add(result.usage)
@@ -122,7 +123,7 @@ class RunProgress:
         elif not self.quiet:
             seconds = sum(result.timings.values())
             self.console.print(
-                f"[{self.done}/{self._total_text}] {result.story.id}: "
+                f"[{self.done}/{self._total_text}] {escape(result.story.id)}: "
                 f"{plural(len(result.story.documents), 'source')}, "
                 f"{plural(len(result.findings()), 'contradiction')} ({seconds:.2f} s)"
             )
