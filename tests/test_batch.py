@@ -294,3 +294,112 @@ def test_item_2_a_skipped_story_without_that_kind_of_finding_passes_the_gate(
     again = CliRunner().invoke(main, command)
     assert "already done, skipped" in again.stderr
     assert again.exit_code == 0, again.output
+
+
+def two_source_story(directory: Path, number: int = 10) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "a.txt").write_text(f"{DAM} It cost {number} million euros.", encoding="utf-8")
+    (directory / "b.txt").write_text(
+        f"{DAM_COPY} It cost {number} million euros.", encoding="utf-8"
+    )
+    return directory
+
+
+RUSSIAN_HEADLINE = (
+    "Плотина на реке Кора открылась во вторник после трёх лет задержек, сообщили "
+    "официальные лица региона и представители строител"
+)
+
+
+def test_item_4_a_long_story_name_gets_a_short_stable_file_name(tmp_path: Path) -> None:
+    """Issue 15 item 4: a 125-character Russian headline as a story name (232 bytes) is written
+    under a name shortened by bytes, and a re-run finds it."""
+    assert len(RUSSIAN_HEADLINE) == 125 and len(RUSSIAN_HEADLINE.encode()) == 232
+    batch = tmp_path / "batch"
+    two_source_story(batch / RUSSIAN_HEADLINE)
+    two_source_story(batch / "short", 11)
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["run", str(batch), "--out", str(out), "-f", "json"])
+    assert first.exit_code == 0, first.output
+    assert {entry["story_id"] for entry in index_lines(out)} == {RUSSIAN_HEADLINE, "short"}
+    assert all(len(path.name.encode()) <= 200 for path in out.iterdir())
+    again = CliRunner().invoke(main, ["run", str(batch), "--out", str(out), "-f", "json"])
+    assert again.stderr.count("already done, skipped") == 2
+
+
+def test_item_4_a_story_that_cannot_be_written_is_reported_and_the_batch_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 4: one story whose report cannot be written fails alone."""
+    import veracity.cli.output
+
+    write = veracity.cli.output.write_atomically
+
+    def refuse_story_1(path: Path, text: str) -> None:
+        if path.name.startswith("story-001"):
+            raise OSError(36, "File name too long")
+        write(path, text)
+
+    monkeypatch.setattr(veracity.cli.output, "write_atomically", refuse_story_1)
+    batch = make_batch(tmp_path, 3)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "story-001" in result.stderr and "File name too long" in result.stderr
+    assert [(entry["story_id"], entry["status"]) for entry in index_lines(out)] == [
+        ("story-000", "done"),
+        ("story-001", "failed"),
+        ("story-002", "done"),
+    ]
+
+
+def test_item_5_stories_of_the_same_name_in_two_batches_get_a_report_each(
+    tmp_path: Path,
+) -> None:
+    """Issue 15 item 5: ``dupA/world`` and ``dupB/world`` do not write the same report."""
+    two_source_story(tmp_path / "dupA" / "world", 10)
+    two_source_story(tmp_path / "dupB" / "world", 20)
+    out = tmp_path / "out"
+    command = ["run", str(tmp_path / "dupA"), str(tmp_path / "dupB"), "--out", str(out)]
+    first = CliRunner().invoke(main, command)
+    assert first.exit_code == 0, first.output
+    assert sorted(str(entry["story_id"]) for entry in index_lines(out)) == [
+        "dupA/world",
+        "dupB/world",
+    ]
+    reports = sorted(out.glob("*.json"))
+    assert len(reports) == 2
+    texts = [path.read_text(encoding="utf-8") for path in reports]
+    assert any("10 million euros" in text for text in texts)
+    assert any("20 million euros" in text for text in texts)
+    again = CliRunner().invoke(main, command)
+    assert again.stderr.count("already done, skipped") == 2, again.stderr
+
+
+@pytest.mark.parametrize(
+    "names", [("x y", "x_y-" + file_stem("x y").rsplit("-", 1)[1]), ("A", "a")]
+)
+def test_item_5_story_names_that_sanitize_or_case_fold_alike_get_distinct_files(
+    tmp_path: Path, names: tuple[str, str]
+) -> None:
+    """Issue 15 item 5: output names are unique per story after sanitizing and case folding."""
+    stories = {
+        name: {"a": f"{DAM} It cost {number} million euros.", "b": DAM_COPY}
+        for number, name in enumerate(names)
+    }
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        "".join(
+            json.dumps({"story": story, "id": doc_id, "text": text}) + "\n"
+            for story, documents in stories.items()
+            for doc_id, text in documents.items()
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    files = [name for entry in index_lines(out) for name in entry["files"]]  # type: ignore[attr-defined]
+    assert len({name.casefold() for name in files}) == 2
+    again = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert again.stderr.count("already done, skipped") == 2, again.stderr

@@ -732,7 +732,10 @@ async def _run_batch(
         unfinished: set[str] = set()
 
         def to_run() -> Iterator[Story | StoryFailure]:
+            seen: set[str] = set()
             for item in stories:
+                if isinstance(item, Story):
+                    item = _unique_story(item, seen)
                 if isinstance(item, Story) and item.unread:
                     # One line per input that failed, as soon as it fails; the story goes on.
                     for message in item.unread:
@@ -775,6 +778,18 @@ async def _run_batch(
         _show_story(tally.last, quiet=quiet)
 
 
+def _unique_story(story: Story, seen: set[str]) -> Story:
+    """The story, renamed ``ID~2``, ``ID~3``... when an earlier story of the run has its id
+    (two JSONL files, or two batches, with a story of the same name): every story gets
+    its own line in run.jsonl and its own report."""
+    story_id, number = story.id, 1
+    while story_id in seen:
+        number += 1
+        story_id = f"{story.id}~{number}"
+    seen.add(story_id)
+    return story if story_id == story.id else story.model_copy(update={"id": story_id})
+
+
 def _count_skipped(tally: _Tally, batch: BatchDirectory, story_id: str) -> None:
     """A skipped story still counts toward ``--fail-on``, from the findings it recorded."""
     entry = batch.finished_entry(story_id)
@@ -799,9 +814,22 @@ def _record(
             batch.write_failure(result)
         progress.finished(result)
         return result.kind == "endpoint"
-    tally.add(result, report)
     if batch is not None:
-        batch.write_story(result, fingerprints[result.story.id])
+        try:
+            batch.write_story(result, fingerprints[result.story.id])
+        except OSError as error:
+            # This story's report cannot be written (a name the file system refuses):
+            # it is reported, and the batch goes on.
+            failure = StoryFailure(
+                story_id=result.story.id,
+                error=f"cannot write its report to {batch.directory}: {error.strerror or error}; "
+                "the other stories go on",
+            )
+            report.failures.append(failure)
+            batch.write_failure(failure)
+            progress.finished(failure)
+            return False
+    tally.add(result, report)
     progress.finished(result)
     if not progress.live:
         _show_story(result, quiet=quiet)

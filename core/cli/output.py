@@ -23,12 +23,23 @@ from veracity.settings import Settings
 
 INDEX_NAME = "run.jsonl"
 _UNSAFE = re.compile(r"[^\w.-]+")
+# Bytes of a report's file name before its hash and suffix: with the temporary file's
+# prefix and suffix the name stays far below the 255 bytes file systems allow.
+MAX_STEM_BYTES = 120
+# Bytes of a file name kept in the name of its temporary file.
+_TEMPORARY_NAME_BYTES = 100
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename, so no reader sees half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    prefix = f".{_cut(path.name, _TEMPORARY_NAME_BYTES)}."
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -64,9 +75,21 @@ def story_fingerprint(story: Story, settings: Settings, run: RunInfo) -> str:
 
 
 def file_stem(story_id: str) -> str:
-    """A file name for a story id: safe characters only, with a hash when any were replaced."""
+    """A file name for a story id: safe characters only, at most :data:`MAX_STEM_BYTES`
+    bytes, with a hash of the id when any were replaced or cut."""
+    short = _safe_prefix(story_id)
+    return short if short == story_id else f"{short}-{stable_id(story_id, length=6)}"
+
+
+def _safe_prefix(story_id: str) -> str:
     safe = _UNSAFE.sub("_", story_id).strip("._") or "story"
-    return safe if safe == story_id else f"{safe}-{stable_id(story_id, length=6)}"
+    return _cut(safe, MAX_STEM_BYTES).rstrip("._") or "story"
+
+
+def _longer_stem(story_id: str, attempt: int) -> str:
+    """A stem for a story whose :func:`file_stem` another story of the directory holds."""
+    suffix = stable_id(story_id, length=16) + (f"-{attempt}" if attempt else "")
+    return f"{_safe_prefix(story_id)}-{suffix}"
 
 
 def finding_kinds(report: StoryReport) -> list[str]:
@@ -112,6 +135,14 @@ class BatchDirectory:
         self.index_path = directory / INDEX_NAME
         directory.mkdir(parents=True, exist_ok=True)
         self._finished = self._read_index()
+        # Report file stems, case-folded (as a case-insensitive file system compares them),
+        # and the story holding each: two stories never write the same file, and a story
+        # keeps the stem an earlier run gave it.
+        self._stems: dict[str, str] = {}
+        self._stem_of: dict[str, str] = {}
+        for entry in self._finished.values():
+            if entry.files:
+                self._claim(entry.story_id, entry.files[0].rsplit(".", 1)[0])
 
     def _read_index(self) -> dict[str, IndexEntry]:
         entries: dict[str, IndexEntry] = {}
@@ -136,6 +167,21 @@ class BatchDirectory:
             and all((self.directory / name).exists() for name in entry.files)
         )
 
+    def _claim(self, story_id: str, stem: str) -> None:
+        self._stems.setdefault(stem.casefold(), story_id)
+        self._stem_of[story_id] = stem
+
+    def stem_for(self, story_id: str) -> str:
+        """The stem of the story's report files: stable across runs, unique in the directory."""
+        stem = self._stem_of.get(story_id)
+        if stem is not None:
+            return stem
+        stem, attempt = file_stem(story_id), 0
+        while self._stems.get(stem.casefold(), story_id) != story_id:
+            stem, attempt = _longer_stem(story_id, attempt), attempt + 1
+        self._claim(story_id, stem)
+        return stem
+
     def finished_entry(self, story_id: str) -> IndexEntry | None:
         """The index entry of a story finished by an earlier run, if any."""
         return self._finished.get(story_id)
@@ -143,7 +189,7 @@ class BatchDirectory:
     def write_story(self, report: StoryReport, fingerprint: str) -> IndexEntry:
         """Write the story's reports, then record it in the index."""
         single = RunReport(run=self.run, stories=[report])
-        stem = file_stem(report.story.id)
+        stem = self.stem_for(report.story.id)
         files = []
         for format_name in self.formats:
             name = f"{stem}.{format_name}"

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
             + ("path" if len(missing) == 1 else "paths")
         )
     stories: list[StoryInput] = []
+    roots: list[Path] = []  # the path each story was found in
     loose_files: list[Path] = []
     loose_urls: list[str] = []
     for given in paths:
@@ -119,8 +121,11 @@ def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
                 )
             else:
                 loose_files.append(path)
+            roots.extend([path] * (len(stories) - len(roots)))
             continue
         stories.extend(_discover_directory(path))
+        roots.extend([path] * (len(stories) - len(roots)))
+    stories = _qualified(stories, roots)
     if loose_files or loose_urls:
         parents = {file.parent.resolve() for file in loose_files}
         story_id = parents.pop().name if len(parents) == 1 and not loose_urls else "story"
@@ -141,6 +146,18 @@ def _story_of(story_id: str, files: list[Path]) -> StoryInput:
         else:
             urls.extend(url for story in listed for url in story)
     return StoryInput(story_id=story_id, paths=paths, urls=urls)
+
+
+def _qualified(stories: list[StoryInput], roots: list[Path]) -> list[StoryInput]:
+    """Stories of the same name in two batches, named ``batch/story``: ``dupA`` and ``dupB``
+    may each hold a ``world`` story, and each needs its own id (and report)."""
+    counts = Counter(story.story_id for story in stories if not story.multi_story)
+    return [
+        story.model_copy(update={"story_id": f"{root.resolve().name}/{story.story_id}"})
+        if counts[story.story_id] > 1 and not story.multi_story
+        else story
+        for story, root in zip(stories, roots, strict=True)
+    ]
 
 
 def _discover_directory(directory: Path) -> list[StoryInput]:
