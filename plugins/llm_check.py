@@ -263,6 +263,13 @@ async def check_source(
         if number:
             context.count_split()
         messages = prompt.render(
+            # Fenced like the passages: a claim quotes its article, and its source id is
+            # input text too. (``source_id`` and ``claims`` stay for --prompts overrides.)
+            claims_block=delimit(
+                "claims",
+                "\n".join(f"{key}: {claim.text}" for key, claim in keyed.items()),
+                source=source_id,
+            ),
             source_id=source_id,
             claims=[{"key": key, "text": claim.text} for key, claim in keyed.items()],
             others=blocks,

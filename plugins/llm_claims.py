@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from veracity.llm.chunking import chunk_spans
-from veracity.llm.prompt_templates import delimit, load_prompt
+from veracity.llm.prompt_templates import attribute_value, delimit, load_prompt
 from veracity.models import Claim, ClaimKind, Document, DroppedItem, Story
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.hookspecs import hookimpl
@@ -42,7 +42,8 @@ async def extract(document: Document, context: StageContext) -> list[Claim]:
         if number:
             context.count_split()
         messages = prompt.render(
-            source_id=document.id,
+            # Escaped: the id is input text (a file name, a JSONL field) outside the fence.
+            source_id=attribute_value(document.id),
             article=delimit("article", chunk.of(document.text), id=document.id),
         )
         answer = await context.client.structured(

@@ -12,7 +12,7 @@ import asyncio
 from pydantic import BaseModel, Field
 
 from veracity.llm.chunking import chunk_spans, pack
-from veracity.llm.prompt_templates import delimit, load_prompt
+from veracity.llm.prompt_templates import delimit, fence_text, load_prompt
 from veracity.models import DroppedItem, Story, Summary, SummarySentence
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.hookspecs import hookimpl
@@ -102,8 +102,9 @@ async def summarize(story: Story, context: StageContext) -> Summary:
             for group in groups
         )
     )
+    # The partial summaries repeat article text: none of it may close their fence.
     lines = [
-        f"[{', '.join(sentence.sources)}] {sentence.text}"
+        fence_text("partial_summaries", f"[{', '.join(sentence.sources)}] {sentence.text}")
         for partial in partials
         for sentence in partial.sentences
     ]

@@ -7,6 +7,7 @@ and a ``## user`` section, both Jinja2 templates.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from importlib import resources
@@ -91,8 +92,19 @@ def delimit(tag: str, text: str, **attributes: str) -> str:
     """Wrap article text in a tag the model is told holds only data.
 
     A closing tag inside the text is broken up so that an article cannot end
-    its own delimiter and speak as the instructions.
+    its own delimiter and speak as the instructions; attribute values (a
+    document id) are escaped so that they cannot close the opening tag.
     """
-    safe = re.sub(rf"</\s*{tag}", f"</ {tag}", text, flags=re.IGNORECASE)
-    rendered = " ".join(f'{key}="{value}"' for key, value in attributes.items())
+    safe = fence_text(tag, text)
+    rendered = " ".join(f'{key}="{attribute_value(value)}"' for key, value in attributes.items())
     return f"<{tag} {rendered}>\n{safe}\n</{tag}>" if rendered else f"<{tag}>\n{safe}\n</{tag}>"
+
+
+def fence_text(tag: str, text: str) -> str:
+    """``text`` with every closing ``tag`` in it broken up, to go inside that fence."""
+    return re.sub(rf"</\s*{tag}", f"</ {tag}", text, flags=re.IGNORECASE)
+
+
+def attribute_value(value: str) -> str:
+    """``value`` escaped to stand inside a double-quoted attribute on one line."""
+    return html.escape(value, quote=True).replace("\n", "&#10;").replace("\r", "&#13;")

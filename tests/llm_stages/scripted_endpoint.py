@@ -10,6 +10,7 @@ cannot pass for a model's output.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import socket
@@ -23,7 +24,7 @@ from veracity.testing import chat_completion_body
 
 MODEL = "handwritten-answers"
 _SOURCE_IN_EXTRACTION = re.compile(r"\(source id ([^)]+)\)")
-_SOURCE_IN_CHECK = re.compile(r"Claims of source (\S+):")
+_SOURCE_IN_CHECK = re.compile(r'<claims source="([^"]*)">')
 
 
 def answer_for(messages: list[dict[str, str]]) -> Any:
@@ -32,13 +33,13 @@ def answer_for(messages: list[dict[str, str]]) -> Any:
     repair = len(messages) > 2
     if system.startswith("You extract the checkable claims"):
         match = _SOURCE_IN_EXTRACTION.search(user)
-        source = match.group(1) if match else ""
+        source = html.unescape(match.group(1)) if match else ""
         if source == seed_answers.SPUN and not repair:
             return seed_answers.INVALID_FIRST_EXTRACTION
         return {"claims": seed_answers.EXTRACTIONS.get(source, [])}
     if system.startswith("You check claims"):
         match = _SOURCE_IN_CHECK.search(user)
-        source = match.group(1) if match else ""
+        source = html.unescape(match.group(1)) if match else ""
         return {"judgements": seed_answers.CROSS_CHECKS.get(source, [])}
     if "summary" in system:
         return seed_answers.SUMMARY
