@@ -6,14 +6,31 @@ contradiction with both passages side by side.
 
 from __future__ import annotations
 
+import re
+
 from veracity.models import RunReport, Stance, StoryReport, Verdict
 from veracity.pipeline.hookspecs import hookimpl
 from veracity.wording import plural
 
+# Characters that start Markdown inline syntax: emphasis, code, links and images, raw HTML,
+# entities, strikethrough and table cells. Each is backslash-escaped in article text, so
+# that it renders as the text it is (a remote image in an article stays text).
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>!|~&])")
+_BACKTICKS = re.compile(r"`+")
+
 
 def _escape(text: str) -> str:
-    """Text safe inside a Markdown table cell or paragraph."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+    """Text safe inside a Markdown table cell or paragraph, rendered as the text it is."""
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def _code(text: str) -> str:
+    """``text`` as an inline code span that nothing in it can end (an id with backticks or
+    line breaks), safe in a table cell too."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_story(report: StoryReport) -> str:
@@ -22,7 +39,7 @@ def render_story(report: StoryReport) -> str:
     order = report.reading_order()
     citation = {source_id: index for index, source_id in enumerate(order, start=1)}
     labels = {source_id: _escape(label) for source_id, label in report.story.labels().items()}
-    lines = [f"## Story `{report.story.id}`", ""]
+    lines = [f"## Story {_code(report.story.id)}", ""]
     lines += ["### Sources", ""]
     for document in (report.story.document(source_id) for source_id in order):
         title = (
@@ -30,7 +47,9 @@ def render_story(report: StoryReport) -> str:
             if document.title and document.title != document.label
             else ""
         )
-        lines.append(f"{citation[document.id]}. {labels[document.id]}{title} (`{document.id}`)")
+        lines.append(
+            f"{citation[document.id]}. {labels[document.id]}{title} ({_code(document.id)})"
+        )
     lines += ["", "### Summary", ""]
     for sentence in report.summary.sentences:
         marks = "".join(
@@ -154,7 +173,7 @@ def render_markdown(report: RunReport) -> str:
     if report.failures:
         parts.append(
             "## Failed stories\n\n"
-            + "\n".join(f"- `{f.story_id}`: {_escape(f.error)}" for f in report.failures)
+            + "\n".join(f"- {_code(f.story_id)}: {_escape(f.error)}" for f in report.failures)
             + "\n"
         )
     return "\n".join(parts)

@@ -384,3 +384,26 @@ def test_item_7_ids_and_claims_cannot_break_out_of_the_prompt_fences() -> None:
 
 
 FENCED = re.compile(r"<(article|passages|claims)\b[^>]*>(.*?)</\1>", re.DOTALL)
+
+
+def test_item_9_the_markdown_report_renders_hostile_ids_and_text_as_text() -> None:
+    """Issue 15 item 9: a backtick or a newline in an id cannot end its code span and run a
+    script, and an image in article text is not loaded (rendered with CommonMark)."""
+    from markdown_it import MarkdownIt
+
+    from veracity import RunReport
+    from veracity.plugins.markdown_report import render_markdown
+
+    hostile = "wire`\n<script>alert(1)</script>`"
+    image = "![tracker](http://evil.example/pixel.png)"
+    report = check(
+        [
+            Document(id=hostile, text=f"{DAM_TEXTS[0]} {image}"),
+            Document(id="blog", text=f"{DAM_TEXTS[1]} <img src=x onerror=alert(2)>"),
+        ],
+        load_entry_points=False,
+    )
+    markdown = render_markdown(RunReport(run=OFFLINE.run_info(), stories=[report]))
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert "<script" not in rendered and "<img" not in rendered
+    assert "alert(1)" in rendered and "pixel.png" in rendered
