@@ -407,3 +407,28 @@ def test_item_9_the_markdown_report_renders_hostile_ids_and_text_as_text() -> No
     rendered = MarkdownIt("commonmark").enable("table").render(markdown)
     assert "<script" not in rendered and "<img" not in rendered
     assert "alert(1)" in rendered and "pixel.png" in rendered
+
+
+def test_item_10_the_closing_line_counts_the_calls_of_failed_stories_too(tmp_path: Path) -> None:
+    """Issue 15 item 10: every request the endpoint saw is in the run's usage, including
+    those of the stories that failed when it died.
+
+    Requests in flight when the run stops are counted by the client as sent, whether or
+    not the server had read them: at most one per request slot more than it saw.
+    """
+    batch = copies_of_the_seeds(tmp_path, 3)
+    with ScriptedEndpoint(answer_at_most=12) as dying:
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(batch),
+                *llm_args(dying.url, tmp_path / "out", "--story-concurrency", "3"),
+                *("--concurrency", "4"),
+            ],
+        )
+        seen = dying.requests
+    assert result.exit_code == 3, result.output
+    counted = re.search(r"(\d+) LLM calls", result.stderr)
+    assert counted is not None, result.stderr
+    assert seen <= int(counted.group(1)) <= seen + 4

@@ -637,7 +637,14 @@ def _run_loaded(
         )
     elif explicit_format:
         click.echo(render(report, formats[0]), nl=False)
-    _print_closing(report, tally, quiet=quiet)
+    # The client's tally: every request sent, those of failed and cancelled stories too.
+    client_usage = getattr(pipeline.llm, "usage", None)
+    _print_closing(
+        report,
+        tally,
+        quiet=quiet,
+        run_usage=client_usage if isinstance(client_usage, LLMUsage) else None,
+    )
     if interrupted:
         return 130
     if any(failure.kind == "endpoint" for failure in report.failures):
@@ -865,7 +872,9 @@ def _print_endpoint_failure(failures: list[StoryFailure]) -> None:
     )
 
 
-def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
+def _print_closing(
+    report: RunReport, tally: _Tally, *, quiet: bool, run_usage: LLMUsage | None = None
+) -> None:
     endpoint = [failure for failure in report.failures if failure.kind == "endpoint"]
     if endpoint:
         _print_endpoint_failure(endpoint)
@@ -877,9 +886,11 @@ def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
     if quiet:
         return
     contradictions = sum(row.contradictions for row in tally.rows)
-    usage = LLMUsage()
-    for row in tally.rows:
-        usage = usage.add(row.usage)
+    usage = run_usage
+    if usage is None:
+        usage = LLMUsage()
+        for row in tally.rows:
+            usage = usage.add(row.usage)
     calls = (
         f", {plural(usage.calls, 'LLM call')} ({usage.cache_hits} cached, "
         f"{plural(usage.retries, 'retry', 'retries')})"
