@@ -403,3 +403,21 @@ def test_item_5_story_names_that_sanitize_or_case_fold_alike_get_distinct_files(
     assert len({name.casefold() for name in files}) == 2
     again = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
     assert again.stderr.count("already done, skipped") == 2, again.stderr
+
+
+def test_item_11_a_cut_off_last_line_of_the_index_does_not_swallow_the_next_entry(
+    tmp_path: Path,
+) -> None:
+    """Issue 15 item 11: an append starts on a new line when the index does not end with
+    one (a run killed mid-append), and the broken line is skipped with a warning."""
+    batch = make_batch(tmp_path, 2)
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["run", str(batch), "--out", str(out)]).exit_code == 0
+    index = out / INDEX_NAME
+    first, second = index.read_text(encoding="utf-8").splitlines()
+    index.write_text(first + "\n" + second[: len(second) // 2], encoding="utf-8")  # killed
+    again = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert f"{INDEX_NAME} line 2" in again.stderr and "skipped" in again.stderr
+    third = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
+    assert third.stderr.count("already done, skipped") == 2, third.stderr

@@ -592,6 +592,8 @@ def _run_loaded(
                 "choose another --out"
             )
             return EXIT_INPUT
+        for warning in batch.warnings:
+            console.print(f"[yellow]warning[/] {escape(warning)}")
     # A batch written to a directory keeps one line per story in memory, not its report.
     tally = _Tally(fail_on=fail_on, keep_reports=batch is None)
     interrupted = False

@@ -106,6 +106,18 @@ def finding_kinds(report: StoryReport) -> list[str]:
     )
 
 
+def _ends_with_newline(path: Path) -> bool:
+    """True when ``path`` is missing, empty or ends with a line break."""
+    try:
+        with path.open("rb") as stream:
+            if stream.seek(0, os.SEEK_END) == 0:
+                return True
+            stream.seek(-1, os.SEEK_END)
+            return stream.read(1) == b"\n"
+    except FileNotFoundError:
+        return True
+
+
 class IndexEntry(BaseModel):
     """One line of ``run.jsonl``: a story finished or failed."""
 
@@ -133,6 +145,8 @@ class BatchDirectory:
         self.render = render
         self.run = run
         self.index_path = directory / INDEX_NAME
+        # Problems met reading the index of an earlier run, for the command to show.
+        self.warnings: list[str] = []
         directory.mkdir(parents=True, exist_ok=True)
         self._finished = self._read_index()
         # Report file stems, case-folded (as a case-insensitive file system compares them),
@@ -148,11 +162,19 @@ class BatchDirectory:
         entries: dict[str, IndexEntry] = {}
         if not self.index_path.exists():
             return entries
-        for line in self.index_path.read_text(encoding="utf-8").splitlines():
+        text = self.index_path.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
             try:
                 entry = IndexEntry.model_validate_json(line)
             except ValidationError:
-                continue  # a line cut short by a crash: that story simply runs again
+                # A line cut short by a crash: that story simply runs again.
+                self.warnings.append(
+                    f"{self.index_path} line {number} is not a whole entry (a run stopped "
+                    "while writing it); skipped, so its story runs again"
+                )
+                continue
             entries[entry.story_id] = entry
         return entries
 
@@ -215,6 +237,8 @@ class BatchDirectory:
 
     def _append(self, entry: IndexEntry) -> None:
         line = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False) + "\n"
+        if not _ends_with_newline(self.index_path):
+            line = "\n" + line  # after a cut last line, not glued to it
         # One write of one line in append mode: a crash leaves at most a cut last line.
         with self.index_path.open("a", encoding="utf-8") as stream:
             stream.write(line)
