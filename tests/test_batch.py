@@ -421,3 +421,15 @@ def test_item_11_a_cut_off_last_line_of_the_index_does_not_swallow_the_next_entr
     assert f"{INDEX_NAME} line 2" in again.stderr and "skipped" in again.stderr
     third = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
     assert third.stderr.count("already done, skipped") == 2, third.stderr
+
+
+def test_item_12_a_batch_named_by_a_relative_then_an_absolute_path_is_not_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 12: the input path as typed is not part of the resume fingerprint."""
+    batch = make_batch(tmp_path, 2)
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["run", "batch", "--out", "out"]).exit_code == 0
+    again = CliRunner().invoke(main, ["run", str(batch.resolve()), "--out", str(out)])
+    assert again.stderr.count("already done, skipped") == 2, again.stderr

@@ -62,8 +62,11 @@ def story_fingerprint(story: Story, settings: Settings, run: RunInfo) -> str:
     relevant = settings.model_dump_json(
         exclude={"story_concurrency", "max_file_bytes", "executor", "workers", "ray_address"}
     )
+    # Not the path each file was read from: the same batch named by a relative and by an
+    # absolute path is the same batch.
+    documents = story.model_dump_json(exclude={"documents": {"__all__": {"meta": {"path"}}}})
     return stable_id(
-        story.model_dump_json(),
+        documents,
         relevant,
         run.veracity_version,
         run.engine,
