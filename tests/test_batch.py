@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -433,3 +435,41 @@ def test_item_12_a_batch_named_by_a_relative_then_an_absolute_path_is_not_run_ag
     assert CliRunner().invoke(main, ["run", "batch", "--out", "out"]).exit_code == 0
     again = CliRunner().invoke(main, ["run", str(batch.resolve()), "--out", str(out)])
     assert again.stderr.count("already done, skipped") == 2, again.stderr
+
+
+class _TerminatedWhileReading(io.RawIOBase):
+    """Standard input that sends the process SIGTERM when the command starts reading it:
+    a stop that arrives while the run is still starting."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return 0
+
+
+class _SigtermNotHandled(Exception):
+    pass
+
+
+def test_item_12_sigterm_while_the_run_starts_exits_130(tmp_path: Path) -> None:
+    """Issue 15 item 12: SIGTERM before any story runs (here: while standard input is read)
+    exits 130 like Ctrl-C, not -15, and veracity gives the handler it replaced back."""
+
+    def not_handled(signum: int, frame: object) -> None:
+        raise _SigtermNotHandled
+
+    previous = signal.signal(signal.SIGTERM, not_handled)
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["run", "-", "--out", str(tmp_path / "out")],
+            input=io.BufferedReader(_TerminatedWhileReading()),
+        )
+        assert signal.getsignal(signal.SIGTERM) is not_handled
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not isinstance(result.exception, _SigtermNotHandled), "veracity let SIGTERM through"
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.stderr

@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -137,11 +138,30 @@ Try it on the seed story (three articles about one event), no LLM needed:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Cross-check several articles about one story: summary, claims, contradictions, scores."""
+    _stop_on_sigterm_while_starting(ctx)
     if ctx.invoked_subcommand is None:
         # Bare 'veracity' is a newcomer asking what to do: the commands and an example, exit 0.
         click.echo(ctx.get_help())
         click.echo("")
         click.echo(FIRST_STEPS)
+
+
+def _stop_on_sigterm_while_starting(ctx: click.Context) -> None:
+    """Exit 130 on SIGTERM from here on (plugins loading, inputs read, a local model starting)
+    until the run installs its own handler, as Ctrl-C would: nothing has finished to keep.
+
+    The handler it replaces is given back when the command ends (the command may run
+    inside another program, such as a test runner).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals can only be handled in the main thread
+    previous = signal.signal(signal.SIGTERM, _exit_interrupted)
+    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
+
+
+def _exit_interrupted(signum: int, frame: object) -> None:
+    console.print("[yellow]interrupted[/] before any story finished")
+    sys.exit(130)
 
 
 FAIL_ON = ("contradiction", "altered-quote", "number", "date", "entity", "negation", "other")
