@@ -473,3 +473,19 @@ def test_item_12_sigterm_while_the_run_starts_exits_130(tmp_path: Path) -> None:
     assert not isinstance(result.exception, _SigtermNotHandled), "veracity let SIGTERM through"
     assert result.exit_code == 130, result.output
     assert "interrupted" in result.stderr
+
+
+@pytest.mark.parametrize("format_name", ["json", "html", "md"])
+def test_item_13_a_quiet_batch_to_a_directory_prints_nothing_on_stdout(
+    tmp_path: Path, format_name: str
+) -> None:
+    """Issue 15 item 13: ``--out DIR -q -f json`` writes the reports to DIR and no empty
+    report to stdout."""
+    batch = make_batch(tmp_path, 2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(batch), "--out", str(out), "-q", "-f", format_name]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert len(list(out.glob(f"*.{format_name}"))) == 2

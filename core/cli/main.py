@@ -652,11 +652,13 @@ def _run_loaded(
             console.print(
                 f"wrote {escape(str(out))} ({formats[0]}, {plural(len(report.stories), 'story', 'stories')})"
             )
-    elif batch is not None and not quiet:
-        console.print(
-            f"wrote {plural(len(tally.rows), 'story', 'stories')} to {escape(str(out))} "
-            f"({', '.join(formats)}) and {batch.index_path.name}"
-        )
+    elif batch is not None:
+        # The reports are in the directory: nothing goes to stdout, even with -q.
+        if not quiet:
+            console.print(
+                f"wrote {plural(len(tally.rows), 'story', 'stories')} to {escape(str(out))} "
+                f"({', '.join(formats)}) and {batch.index_path.name}"
+            )
     elif explicit_format:
         click.echo(render(report, formats[0]), nl=False)
     # The client's tally: every request sent, those of failed and cancelled stories too.
