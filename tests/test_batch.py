@@ -489,3 +489,21 @@ def test_item_13_a_quiet_batch_to_a_directory_prints_nothing_on_stdout(
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert len(list(out.glob(f"*.{format_name}"))) == 2
+
+
+def test_item_16_a_batch_folder_with_loose_files_runs_its_stories_and_lists_the_files(
+    tmp_path: Path,
+) -> None:
+    """Issue 15 item 16: a SOURCES.md and a labels.jsonl beside the story folders are listed
+    as skipped, not read as stories that fail the run."""
+    batch = make_batch(tmp_path, 2)
+    (batch / "SOURCES.md").write_text("Where the articles come from.\n", encoding="utf-8")
+    (batch / "labels.jsonl").write_text('{"story": "story-000", "label": "ok"}\n', "utf-8")
+    result = CliRunner().invoke(main, ["run", str(batch), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert [entry["story_id"] for entry in index_lines(tmp_path / "out")] == [
+        "story-000",
+        "story-001",
+    ]
+    assert "SOURCES.md" in result.stderr and "labels.jsonl" in result.stderr
+    assert "skipped" in result.stderr

@@ -8,7 +8,7 @@ import pytest
 from support import WriteFiles
 
 from veracity import InputError
-from veracity.inputs.discovery import discover
+from veracity.inputs.discovery import discover, find_stories
 
 
 def test_a_directory_of_articles_is_one_story(write_files: WriteFiles) -> None:
@@ -44,3 +44,19 @@ def test_a_missing_path_is_an_input_error(tmp_path: Path) -> None:
 def test_an_empty_directory_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="holds no article files"):
         discover([tmp_path])
+
+
+def test_item_16_loose_files_beside_story_folders_are_skipped(write_files: WriteFiles) -> None:
+    """Issue 15 item 16: in a directory of directories only the subdirectories are stories."""
+    folder = write_files(
+        {
+            "batch/one/a.txt": "x",
+            "batch/two/b.txt": "y",
+            "batch/SOURCES.md": "Where the articles come from.",
+            "batch/labels.jsonl": '{"story": "one", "label": "faithful"}\n',
+        }
+    )
+    found = find_stories([folder / "batch"])
+    assert [story.story_id for story in found.stories] == ["one", "two"]
+    assert [path.name for path in found.skipped] == ["SOURCES.md", "labels.jsonl"]
+    assert [story.story_id for story in discover([folder / "batch"])] == ["one", "two"]

@@ -34,7 +34,7 @@ from veracity.cli.output import (
 )
 from veracity.cli.progress import RunProgress
 from veracity.errors import ConfigurationError, InputError, VeracityError
-from veracity.inputs.discovery import discover
+from veracity.inputs.discovery import find_stories
 from veracity.inputs.fetching import is_url
 from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport, json_schema
 from veracity.pipeline.executors import EXECUTORS, choose_executor, single_threaded_blas
@@ -566,10 +566,16 @@ def _run(
 
     with tempfile.TemporaryDirectory(prefix="veracity-") as scratch:
         try:
-            story_inputs = discover(_stdin_to_file(paths, Path(scratch)))
+            found = find_stories(_stdin_to_file(paths, Path(scratch)))
         except VeracityError as error:
             console.print(f"[red]error[/] {escape(str(error))}")
             return EXIT_INPUT
+        story_inputs = found.stories
+        for path in [] if quiet else found.skipped:
+            console.print(
+                f"skipped {escape(str(path))}: a file beside story folders is not a story "
+                "(put it in a story folder to check it)"
+            )
         # Files of several stories (JSONL) are counted only as they are read.
         total = None if any(item.multi_story for item in story_inputs) else len(story_inputs)
         return _run_loaded(

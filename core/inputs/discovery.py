@@ -83,11 +83,23 @@ def _subdirectories(directory: Path) -> list[Path]:
     )
 
 
+class FoundStories(BaseModel):
+    """What :func:`find_stories` found: the stories, and the files it left out."""
+
+    stories: list[StoryInput]
+    skipped: list[Path] = []
+
+
 def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
     """The stories in ``paths``, in a stable order; :class:`InputError` for a bad path.
 
     Every path that does not exist is named in the one error.
     """
+    return find_stories(paths).stories
+
+
+def find_stories(paths: Sequence[Path | str]) -> FoundStories:
+    """The stories in ``paths`` and the loose files of batch folders, which are not stories."""
     if not paths:
         raise InputError(
             "no input given; name a story directory, article files, a .jsonl file or web addresses"
@@ -101,6 +113,7 @@ def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
     stories: list[StoryInput] = []
     roots: list[Path] = []  # the path each story was found in
     loose_files: list[Path] = []
+    skipped: list[Path] = []
     loose_urls: list[str] = []
     for given in paths:
         if is_url(given):
@@ -123,7 +136,7 @@ def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
                 loose_files.append(path)
             roots.extend([path] * (len(stories) - len(roots)))
             continue
-        stories.extend(_discover_directory(path))
+        stories.extend(_discover_directory(path, skipped))
         roots.extend([path] * (len(stories) - len(roots)))
     stories = _qualified(stories, roots)
     if loose_files or loose_urls:
@@ -132,7 +145,7 @@ def discover(paths: Sequence[Path | str]) -> list[StoryInput]:
         stories.insert(
             0, StoryInput(story_id=story_id or "story", paths=loose_files, urls=loose_urls)
         )
-    return stories
+    return FoundStories(stories=stories, skipped=skipped)
 
 
 def _story_of(story_id: str, files: list[Path]) -> StoryInput:
@@ -160,9 +173,14 @@ def _qualified(stories: list[StoryInput], roots: list[Path]) -> list[StoryInput]
     ]
 
 
-def _discover_directory(directory: Path) -> list[StoryInput]:
+def _discover_directory(directory: Path, skipped: list[Path]) -> list[StoryInput]:
     files = _files_in(directory)
     subdirectories = [sub for sub in _subdirectories(directory) if _files_in(sub)]
+    if subdirectories:
+        # A batch: its stories are its folders. Files beside them (a SOURCES.md, labels) are
+        # about the batch, not articles of a story; they are listed, not read.
+        skipped.extend(files)
+        files = []
     stories: list[StoryInput] = []
     multi = [file for file in files if file.suffix.lower() in MULTI_STORY_SUFFIXES]
     articles = [file for file in files if file.suffix.lower() not in MULTI_STORY_SUFFIXES]
