@@ -664,6 +664,9 @@ class LLMClient:
         http, throttle = self._started()
         timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
         retry = 0
+        # 429s answered so far: a rate limit is not an outage, so it has a budget of its own
+        # (the throttle meanwhile slows every request of the run down).
+        rate_limited = 0
         while True:
             status: int | None = None
             headers: httpx.Headers = httpx.Headers()
@@ -702,9 +705,13 @@ class LLMClient:
                         # A server fault it told us not to retry (x-should-retry: false).
                         raise self._exhausted(failure, status, attempts=retry + 1)
                     raise self._status_error(status, message)
-            if retry >= self._policy.max_retries:
-                raise self._exhausted(failure, status, attempts=retry + 1)
-            delay = self._policy.delay(retry, headers)
+            patient = status == 429 and rate_limited < self.settings.rate_limit_retries
+            if retry >= self._policy.max_retries and not patient:
+                raise self._exhausted(failure, status, attempts=retry + rate_limited + 1)
+            if patient:
+                delay = self._policy.delay(rate_limited, headers)
+            else:
+                delay = self._policy.delay(retry, headers)
             if status == 429:
                 throttle.rate_limited(delay)
             remaining = self._remaining()
@@ -717,12 +724,15 @@ class LLMClient:
                 "%s: %s; retry %d of %d in %.2f s",
                 self.settings.display_base_url,
                 failure,
-                retry + 1,
-                self._policy.max_retries,
+                (rate_limited if patient else retry) + 1,
+                self.settings.rate_limit_retries if patient else self._policy.max_retries,
                 delay,
             )
             await asyncio.sleep(delay)
-            retry += 1
+            if patient:
+                rate_limited += 1
+            else:
+                retry += 1
             tally.retries += 1
 
     def _adopt_token_parameter(self, status: int, message: str, body: dict[str, Any]) -> bool:

@@ -116,6 +116,13 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(
         default=2, ge=0, le=10, description="HTTP retries per request after the first attempt."
     )
+    rate_limit_retries: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Retries of a request the endpoint rate-limits (HTTP 429), on top of "
+        "max_retries: a rate limit is not an outage, so it gets a longer budget.",
+    )
     max_repairs: int = Field(
         default=2, ge=0, le=10, description="Times an invalid structured answer is re-asked."
     )

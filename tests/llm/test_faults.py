@@ -121,6 +121,34 @@ async def test_persistent_429_is_a_rate_limited_error(
             await client.chat(ASK, purpose="judge")
 
 
+async def test_item_14_a_call_rate_limited_more_times_than_max_retries_goes_on(
+    fault_server: FaultServer, make_settings: SettingsFactory
+) -> None:
+    """Issue 15 item 14: a rate limit is not an outage: 429s get a budget of their own
+    (``rate_limit_retries``) beyond ``max_retries``, so three in a row do not stop a run."""
+    fault_server.script(*[Reply.error(429, retry_after_ms="5")] * 4, Reply.answer(GOOD))
+
+    async with LLMClient(make_settings(max_retries=2)) as client:
+        result = await client.structured(ASK, Judgement, purpose="judge")
+
+    assert result == judged()
+    assert client.usage.calls == 5 and client.usage.retries == 4
+
+
+async def test_item_14_a_sustained_rate_limit_still_stops_after_its_budget(
+    fault_server: FaultServer, make_settings: SettingsFactory
+) -> None:
+    """Issue 15 item 14: only a sustained failure stops the run: 429s past both budgets."""
+    fault_server.default = Reply.error(429, retry_after_ms="1")
+
+    async with LLMClient(make_settings(max_retries=1, rate_limit_retries=3)) as client:
+        with pytest.raises(RateLimited) as caught:
+            await client.chat(ASK, purpose="judge")
+
+    assert caught.value.attempts == 5
+    assert len(fault_server.chat_requests) == 5
+
+
 async def test_x_should_retry_false_stops_at_once(
     fault_server: FaultServer, make_settings: SettingsFactory
 ) -> None:
