@@ -268,6 +268,8 @@ class SimEndpoint:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        # Tasks serving open connections: closed before the loop is (see stop()).
+        self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -300,12 +302,29 @@ class SimEndpoint:
         return self
 
     def stop(self) -> None:
-        """Stop serving and join the thread."""
+        """Stop serving, close every open connection, then stop the loop and join the thread.
+
+        Connections a client keeps alive are closed on the loop before it stops: left
+        pending, their tasks and writers would be destroyed with a closed loop ("Task was
+        destroyed but it is pending", "Event loop is closed" in the tests that use it).
+        """
         if self._loop is not None and self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            closing = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+            try:
+                closing.result(timeout=5)
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    async def _shutdown(self) -> None:
+        """Stop accepting, then end the connections still open (on the server's loop)."""
+        assert self._server is not None
+        self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._server.wait_closed()
 
     def __enter__(self) -> SimEndpoint:
         return self.start()
@@ -345,6 +364,9 @@ class SimEndpoint:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve the requests of one keep-alive connection, one after another."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
         try:
             while True:
                 try:
@@ -363,7 +385,11 @@ class SimEndpoint:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            if task is not None:
+                self._connections.discard(task)
             writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
 
     async def _route(
         self, method: str, path: str, body: bytes

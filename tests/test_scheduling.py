@@ -9,8 +9,12 @@ cells the offline alignment settles are never sent to the model.
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 from collections.abc import Iterable
 
+import httpx
+import pytest
 from support import load_bench_module
 
 from veracity import (
@@ -143,3 +147,24 @@ def test_a_sentence_that_differs_by_a_not_settles_nothing(pipeline: Pipeline) ->
     assert settled_cells([claim], ["negated"], disputed, align_story(disputed)) == {}
     settled = settled_cells([claim], ["copy"], copied, align_story(copied))
     assert settled[(claim.id, "copy")].stance is Stance.SUPPORTS
+
+
+def test_item_17_the_simulator_closes_open_connections_before_its_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 15 item 17: stopping the simulated endpoint with a keep-alive connection still
+    open leaves no pending task or unclosed writer behind its closed loop (the cause of
+    "Task was destroyed but it is pending" and "Event loop is closed" in a flaky test)."""
+    unraisable: list[str] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda hook_args: unraisable.append(repr(hook_args.exc_value))
+    try:
+        with httpx.Client(trust_env=False) as http:
+            with _serve(0.0) as endpoint:
+                # Answered, and the connection stays open (kept alive) while the endpoint stops.
+                assert http.get(endpoint.url + "/models").status_code == 200
+            gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    assert unraisable == []
+    assert "destroyed but it is pending" not in caplog.text
