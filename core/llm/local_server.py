@@ -15,6 +15,7 @@ Ctrl-C, e.g. to record cassettes against it.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import socket
@@ -140,6 +141,10 @@ class LocalServer:
                 last_error = str(exc)
                 continue
             self.port = port
+            # A server nobody stopped (a test process interrupted before its teardown) is
+            # stopped while the interpreter is still whole, not left to the native
+            # library's teardown at exit.
+            atexit.register(self.stop)
             break
         else:
             raise LocalServerError(
@@ -176,6 +181,7 @@ class LocalServer:
         if self._server is None:
             return
         port = self.port
+        atexit.unregister(self.stop)
         # xllamacpp stops its server when the object is freed; nothing else
         # holds a reference, so dropping ours stops it now.
         self._server = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -178,3 +180,37 @@ def test_a_file_that_is_not_gguf_is_refused_before_llama_cpp_sees_it(tmp_path: P
 def test_a_server_that_was_never_started_has_no_url(tmp_path: Path) -> None:
     with pytest.raises(LocalServerError, match="not running"):
         _ = LocalServer(tmp_path / "m.gguf").base_url
+
+
+# A test process that starts the server and exits without stopping it (interrupted before
+# its fixture's teardown). Its own exit hook, registered first, runs last: it sees whether
+# the server was stopped while the interpreter was still whole.
+_NEVER_STOPPED = """
+import atexit, sys
+from veracity.llm import LocalServer
+holder = {}
+atexit.register(lambda: print("running at exit:", holder["server"].running, flush=True))
+holder["server"] = LocalServer(sys.argv[1], n_ctx=512, n_threads=1).start()
+print(holder["server"].port, flush=True)
+sys.exit(0)
+"""
+
+
+@pytest.mark.integration
+def test_item_15_a_local_server_never_stopped_is_stopped_when_its_process_exits(
+    smollm2_gguf: Path,
+) -> None:
+    """Issue 15 item 15: a server a test started dies with the test process: one nobody
+    stopped is stopped by an exit hook, not left to the native library's teardown."""
+    holder = subprocess.run(
+        [sys.executable, "-c", _NEVER_STOPPED, str(smollm2_gguf)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    port_line, exit_line = holder.stdout.splitlines()[-2:]
+    assert holder.returncode == 0, holder.stderr[-2000:]
+    assert exit_line == "running at exit: False"
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(port_line))) != 0
