@@ -176,7 +176,8 @@ def test_an_endpoint_dying_mid_run_keeps_finished_stories_and_a_rerun_finishes(
     assert done == ["story-0", "story-1"]
     assert "2 stories not run: story-2, story-3" in first.stderr
 
-    with ScriptedEndpoint() as healthy:
+    # The endpoint back at the same URL: the base URL is part of the resume fingerprint.
+    with ScriptedEndpoint(port=dying.port) as healthy:
         again = CliRunner().invoke(
             main, ["run", str(batch), *llm_args(healthy.url, out, "--story-concurrency", "1")]
         )
@@ -432,3 +433,4 @@ def test_item_10_the_closing_line_counts_the_calls_of_failed_stories_too(tmp_pat
     counted = re.search(r"(\d+) LLM calls", result.stderr)
     assert counted is not None, result.stderr
     assert seen <= int(counted.group(1)) <= seen + 4
+    assert re.search(r"[1-9]\d* prompt and \d+ completion tokens", result.stderr)

@@ -667,7 +667,10 @@ def _run_loaded(
             )
     elif explicit_format:
         click.echo(render(report, formats[0]), nl=False)
-    # The client's tally: every request sent, those of failed and cancelled stories too.
+    # The client's tally: every request sent, those of failed and cancelled stories too
+    # (once the cancelled calls have ended and counted theirs).
+    if pipeline.llm is not None and callable(getattr(pipeline.llm, "wait_idle", None)):
+        pipeline.llm.wait_idle()
     client_usage = getattr(pipeline.llm, "usage", None)
     _print_closing(
         report,
@@ -923,7 +926,8 @@ def _print_closing(
             usage = usage.add(row.usage)
     calls = (
         f", {plural(usage.calls, 'LLM call')} ({usage.cache_hits} cached, "
-        f"{plural(usage.retries, 'retry', 'retries')})"
+        f"{plural(usage.retries, 'retry', 'retries')}), "
+        f"{usage.prompt_tokens} prompt and {usage.completion_tokens} completion tokens"
         if usage.calls or usage.cache_hits
         else ""
     )

@@ -346,6 +346,21 @@ class LLMClient:
         """The response cache in use, or ``None`` when caching is off."""
         return self._cache
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait, at most ``timeout`` seconds, until no call of this client runs.
+
+        A run that stopped (the endpoint failed, Ctrl-C) cancels its calls; each records
+        its requests in :attr:`usage` as it ends. Read the run's totals after this.
+        """
+        if not self._closed:
+            self._loop.run_sync(self._idle(timeout))
+
+    async def _idle(self, timeout: float) -> None:
+        current = asyncio.current_task()
+        running = [task for task in asyncio.all_tasks() if task is not current]
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+
     async def aclose(self) -> None:
         """Close the connection pool, the background loop and the cache this client opened."""
         if self._closed:

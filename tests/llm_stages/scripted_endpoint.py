@@ -153,8 +153,9 @@ class _Server(ThreadingHTTPServer):
         faults: FaultPlan | None,
         answer_at_most: int | None,
         reject_with: tuple[int, str] | None = None,
+        port: int = 0,
     ) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
         self.faults = faults
         self.answer_at_most = answer_at_most
         self.reject_with = reject_with
@@ -171,6 +172,8 @@ class ScriptedEndpoint:
         as an endpoint that died mid-run.
     :param reject_with: answer every chat request with this (status, message), as an
         endpoint that refuses the request (a misspelt model: 404 ``model_not_found``).
+    :param port: listen on this port (an endpoint restarted at the same URL); a free one
+        by default.
     """
 
     def __init__(
@@ -179,8 +182,9 @@ class ScriptedEndpoint:
         *,
         answer_at_most: int | None = None,
         reject_with: tuple[int, str] | None = None,
+        port: int = 0,
     ) -> None:
-        self._server = _Server(faults, answer_at_most, reject_with)
+        self._server = _Server(faults, answer_at_most, reject_with, port)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -192,6 +196,11 @@ class ScriptedEndpoint:
     def bodies(self) -> list[dict[str, Any]]:
         """The JSON bodies of the chat requests received so far."""
         return self._server.bodies
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
