@@ -12,10 +12,11 @@ from veracity.models import RunReport, Stance, StoryReport, Verdict
 from veracity.pipeline.hookspecs import hookimpl
 from veracity.wording import plural
 
-# Characters that start Markdown inline syntax: emphasis, code, links and images, raw HTML,
-# entities, strikethrough and table cells. Each is backslash-escaped in article text, so
-# that it renders as the text it is (a remote image in an article stays text).
-_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>!|~&])")
+# Characters that start Markdown code, links and images, raw HTML, entities and table cells.
+# Each is backslash-escaped in article text, so that it renders as the text it is (a remote
+# image in an article stays text). Underscores stay: file names are full of them, and
+# inside a word they never start emphasis.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*\[\]<>!|~&])")
 _BACKTICKS = re.compile(r"`+")
 
 
