@@ -990,9 +990,10 @@ class ChatStream:
         if not self._future.done():
             self._future.cancel()  # the caller stopped reading: stop generating
             return
-        # Leaving on an exception of the caller's own: report the usage but
-        # do not mask that exception with the stream's.
-        self._finish(raise_error=exc_type is None)
+        # The answer had all arrived, but the caller left before reading its end (a
+        # break, or an exception of its own): count the usage, keep no result and raise
+        # nothing, as when the answer was still coming; how fast it came must not matter.
+        self._finish(raise_error=False)
 
 
 def _deliver(outcome: _Outcome[R], sink: UsageSink | None) -> R:
