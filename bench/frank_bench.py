@@ -157,7 +157,8 @@ def veracity_flags(pipeline: Pipeline) -> Callable[[Record, str], tuple[bool, li
         report = pipeline.run_story(story)
         reasons = [
             f"{verdict.disagreement}: {verdict.explanation}"
-            for verdict in report.contradictions()
+            # Either cell: contradictions() lists each disagreement once, whichever side first.
+            for verdict in report.contradicting_verdicts()
             if verdict.source_id == "summary" and verdict.against_source_id == "article"
         ]
         return bool(reasons), reasons

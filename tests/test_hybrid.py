@@ -30,6 +30,12 @@ import obedient_model
 import seed_answers
 from scripted_endpoint import MODEL, HttpError, ScriptedEndpoint, answer_for
 
+
+def _contradicting(story: Any) -> list[Any]:
+    """Every cell in which a source contradicts a claim: findings, possible ones, updates."""
+    return [v for v in story.verdicts if v.stance is Stance.CONTRADICTS]
+
+
 INJECTION = Path(__file__).parent / "llm_stages" / "injection"
 
 
@@ -94,7 +100,7 @@ def _run(tmp_path: Path, answers: Callable[[list[dict[str, str]]], Any], *extra:
 
 def _offline_findings() -> list[Verdict]:
     (story,) = Pipeline(Settings(), load_entry_points=False).run([SEEDS]).stories
-    return story.contradictions()
+    return _contradicting(story)
 
 
 def test_each_offline_finding_gets_a_second_opinion_within_2n_plus_1_calls(
@@ -118,7 +124,7 @@ def test_a_model_that_says_not_genuine_to_everything_leaves_only_deterministic_f
 ) -> None:
     story = _run(tmp_path, _reviewing("not"))
     offline = _offline_findings()
-    kept = [v for v in story.contradictions() if v.checker != "llm_check"]
+    kept = [v for v in _contradicting(story) if v.checker != "llm_check"]
     assert {finding_key(v) for v in kept} == {
         finding_key(v) for v in offline if v.disagreement in ("number", "date", "quote")
     }
@@ -136,7 +142,7 @@ def test_a_model_that_says_not_genuine_to_everything_leaves_only_deterministic_f
 def test_a_model_that_says_genuine_to_everything_keeps_every_finding(tmp_path: Path) -> None:
     story = _run(tmp_path, _reviewing("genuine"))
     offline = {finding_key(v): v for v in _offline_findings()}
-    kept = {finding_key(v): v for v in story.contradictions() if v.checker != "llm_check"}
+    kept = {finding_key(v): v for v in _contradicting(story) if v.checker != "llm_check"}
     assert kept.keys() == offline.keys()
     for key, verdict in kept.items():
         before = offline[key].confidence
@@ -148,7 +154,7 @@ def test_an_unsure_model_leaves_every_finding_as_the_offline_engine_found_it(
 ) -> None:
     story = _run(tmp_path, _reviewing("unsure"))
     offline = {finding_key(v): v for v in _offline_findings()}
-    kept = {finding_key(v): v for v in story.contradictions() if v.checker != "llm_check"}
+    kept = {finding_key(v): v for v in _contradicting(story) if v.checker != "llm_check"}
     assert kept.keys() == offline.keys()
     for key, verdict in kept.items():
         assert verdict.confidence == offline[key].confidence
@@ -253,7 +259,7 @@ def test_a_story_whose_llm_stage_failed_says_so_in_its_report_and_the_closing_li
     (report_file,) = out.glob("*.json")
     (story,) = RunReport.model_validate_json(report_file.read_text(encoding="utf-8")).stories
     assert story.llm_failures and all("cross_check" in item for item in story.llm_failures)
-    assert story.contradictions(), "the offline engine's findings are still there"
+    assert _contradicting(story), "the offline engine's findings are still there"
     assert "1 with failed LLM stages" in result.stderr
     (markdown,) = out.glob("*.md")
     assert "LLM stages failed" in markdown.read_text(encoding="utf-8")

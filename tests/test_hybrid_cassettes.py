@@ -32,6 +32,12 @@ sys.path.insert(0, str(Path(__file__).parent / "llm_stages"))
 import seed_answers
 from scripted_endpoint import MODEL, ScriptedEndpoint, answer_for
 
+
+def _contradicting(story: Any) -> list[Any]:
+    """Every cell in which a source contradicts a claim: findings, possible ones, updates."""
+    return [v for v in story.verdicts if v.stance is Stance.CONTRADICTS]
+
+
 REPLAY_URL = "http://127.0.0.1:9/v1"
 Answers = Callable[[list[dict[str, str]]], Any]
 
@@ -102,7 +108,7 @@ def invoke(url: str, out: Path) -> Any:
 
 def offline_findings() -> dict[tuple[str, str, str], Any]:
     (story,) = Pipeline(Settings(), load_entry_points=False).run([SEEDS]).stories
-    return {finding_key(v): v for v in story.contradictions()}
+    return {finding_key(v): v for v in _contradicting(story)}
 
 
 def reviewed(story: StoryReport) -> dict[tuple[str, str, str], Any]:

@@ -176,7 +176,9 @@ def summary_score(report: StoryReport) -> float:
     return max(
         (
             verdict.confidence
-            for verdict in report.contradictions()
+            # The summary's cells: contradictions() lists a disagreement once, whichever
+            # side comes first, so read the matrix (as bench/frank_bench.py does).
+            for verdict in report.contradicting_verdicts()
             if verdict.source_id == "summary" and verdict.against_source_id == "article"
         ),
         default=0.0,
