@@ -442,7 +442,7 @@ def measure(
     )
 
 
-@click.command()
+@click.command(short_help="Measure the engine on labelled data (summaries or stories).")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option(
     "--dev",
