@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veracity.cli.endpoint import EndpointUnusable, open_llm
+from veracity.cli.endpoint import EndpointUnusable, fit_to_context, open_llm
 from veracity.cli.output import BatchDirectory, story_fingerprint, write_atomically
 from veracity.cli.progress import RunProgress
 from veracity.errors import ConfigurationError, InputError, VeracityError
@@ -409,6 +409,11 @@ class _RunCommand(click.Command):
     "SmolLM2 or Qwen .gguf from Hugging Face.",
 )
 @click.option(
+    "--local-threads",
+    type=click.IntRange(min=1),
+    help="CPU threads of the --local-model server (default: cores - 1).",
+)
+@click.option(
     "--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once (default 10)."
 )
 @click.option(
@@ -446,6 +451,7 @@ def run(
     model: str | None,
     config_file: Path | None,
     local_model: Path | None,
+    local_threads: int | None,
     concurrency: int | None,
     max_retries: int | None,
     request_timeout: float | None,
@@ -481,6 +487,7 @@ def run(
         with open_llm(
             offline=settings.offline,
             local_model=local_model,
+            local_threads=local_threads,
             base_url=base_url,
             model=model,
             config_file=config_file,
@@ -491,6 +498,8 @@ def run(
             cache_path=cache_path,
             cache_enabled=False if no_cache else None,
         ) as llm:
+            if (note := fit_to_context(settings, llm)) is not None and not quiet:
+                console.print(note)
             code = _run(
                 Pipeline(settings, llm=llm),
                 paths,
@@ -660,6 +669,7 @@ class _StoryRow:
     ranking: str
     usage: LLMUsage
     fails: bool
+    llm_failed: bool = False
 
 
 @dataclass
@@ -682,6 +692,7 @@ class _Tally:
                 ranking=_ranking(result),
                 usage=result.usage,
                 fails=_fails(result, self.fail_on),
+                llm_failed=bool(result.llm_failures),
             )
         )
         self.last = result
@@ -837,9 +848,12 @@ def _print_closing(report: RunReport, tally: _Tally, *, quiet: bool) -> None:
         else ""
     )
     left_out = f", {plural(tally.unread, 'input')} left out" if tally.unread else ""
+    llm_failed = sum(row.llm_failed for row in tally.rows)
+    degraded = f", {llm_failed} with failed LLM stages" if llm_failed else ""
     console.print(
         f"{plural(len(tally.rows), 'story', 'stories')} checked ({report.run.engine} engine), "
-        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{left_out}{calls}"
+        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{degraded}"
+        f"{left_out}{calls}"
     )
 
 
@@ -890,3 +904,9 @@ def plugins(as_json: bool) -> None:
 def schema() -> None:
     """Print the JSON schema of the report 'veracity run --format json' writes."""
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+# `veracity bench` lives in its own module (measuring, not checking).
+from veracity.cli.bench import bench  # noqa: E402
+
+main.add_command(bench)
