@@ -157,9 +157,9 @@ def veracity_flags(pipeline: Pipeline) -> Callable[[Record, str], tuple[bool, li
         report = pipeline.run_story(story)
         reasons = [
             f"{verdict.disagreement}: {verdict.explanation}"
-            # A finding is one disagreement between the two, whichever side it is told from.
-            for verdict in report.findings()
-            if {verdict.source_id, verdict.against_source_id} == {"summary", "article"}
+            # Either cell: contradictions() lists each disagreement once, whichever side first.
+            for verdict in report.contradicting_verdicts()
+            if verdict.source_id == "summary" and verdict.against_source_id == "article"
         ]
         return bool(reasons), reasons
 

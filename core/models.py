@@ -254,6 +254,47 @@ class FigureUpdate(BaseModel):
     )
 
 
+class Opinion(StrEnum):
+    """What one engine makes of a finding."""
+
+    GENUINE = "genuine"
+    NOT = "not"
+    UNSURE = "unsure"
+
+
+class Opinions(BaseModel):
+    """Both engines' opinions of one finding, in a run with an LLM endpoint.
+
+    The offline checks find candidate contradictions; the model gives a second
+    opinion of each inside the cross-check call its source already gets. How the
+    two combine into the verdict's stance and confidence is in docs/hybrid.md.
+    """
+
+    offline: Opinion | None = Field(
+        default=None,
+        description="The offline engine's: genuine for a contradiction it found, unsure for a "
+        "possible one (its confidence below 0.5); null when it did not judge this cell.",
+    )
+    llm: Opinion | None = Field(
+        default=None,
+        description="The model's second opinion; null when it gave none (no answer, failed call).",
+    )
+    llm_reason: str = Field(default="", description="The model's one-line reason.")
+    deterministic: bool = Field(
+        default=False,
+        description="A different number, date or quoted word: the model's opinion cannot hide it.",
+    )
+    offline_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="The offline engine's own confidence."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def disagree(self) -> bool:
+        """True when one engine calls the finding genuine and the other does not."""
+        return {self.offline, self.llm} == {Opinion.GENUINE, Opinion.NOT}
+
+
 class Verdict(BaseModel):
     """One cell of the cross-check matrix: claim x other source."""
 
@@ -295,6 +336,11 @@ class Verdict(BaseModel):
     def is_finding(self) -> bool:
         """A contradiction the report counts: not merely possible, not an update."""
         return self.stance is Stance.CONTRADICTS and not self.possible and self.update is None
+
+    opinions: Opinions | None = Field(
+        default=None,
+        description="Both engines' opinions of a finding, in a run with an LLM endpoint.",
+    )
 
     @model_validator(mode="after")
     def _disagreement_only_when_contradicting(self) -> Verdict:
@@ -416,6 +462,10 @@ class LLMUsage(BaseModel):
     splits: int = Field(
         default=0, description="Extra calls made because an input exceeded the token budget."
     )
+    irrelevant_evidence: int = Field(
+        default=0,
+        description="Model verdicts dropped because their evidence is not about their claim.",
+    )
 
     def add(self, other: LLMUsage) -> LLMUsage:
         """The sum of two usages."""
@@ -430,6 +480,7 @@ class LLMUsage(BaseModel):
             estimated_tokens=self.estimated_tokens or other.estimated_tokens,
             hallucinated_quotes=self.hallucinated_quotes + other.hallucinated_quotes,
             splits=self.splits + other.splits,
+            irrelevant_evidence=self.irrelevant_evidence + other.irrelevant_evidence,
         )
 
 
@@ -482,6 +533,11 @@ class StoryReport(BaseModel):
     )
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds spent per stage.")
     usage: LLMUsage = Field(default_factory=LLMUsage)
+    llm_failures: list[str] = Field(
+        default_factory=list,
+        description="LLM stages that failed for this story ('stage: plugin: error'); there the "
+        "report rests on the offline engine alone.",
+    )
 
     def contradicting_verdicts(self) -> list[Verdict]:
         """Every cell of the verdict matrix in which a source contradicts a claim and that

@@ -19,7 +19,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from veracity.models import Disagreement, RunReport, StoryReport, Verdict
+from veracity.models import Disagreement, Opinion, RunReport, Stance, StoryReport, Verdict
 from veracity.pipeline.hookspecs import hookimpl
 
 KINDS = [kind.value for kind in Disagreement]
@@ -64,6 +64,43 @@ class Finding(BaseModel):
     confidence: float
     claim_anchor: str
     evidence_anchor: str
+    opinions: str = ""
+    disagree: bool = False
+
+
+def _opinions(verdict: Verdict) -> str:
+    """Both engines' opinions of a finding in one line; empty when no model was asked."""
+    opinions = verdict.opinions
+    if opinions is None:
+        return ""
+    offline = opinions.offline.value if opinions.offline else "not checked"
+    llm = opinions.llm.value if opinions.llm else "no answer"
+    reason = f" ({opinions.llm_reason})" if opinions.llm_reason else ""
+    line = f"offline {offline}, model {llm}{reason}"
+    if opinions.disagree:
+        line += " — the engines disagree"
+        if opinions.deterministic and verdict.stance is Stance.CONTRADICTS:
+            line += "; kept: a different number, date or quoted word"
+    return line
+
+
+def _withdrawn(report: StoryReport) -> list[dict[str, str]]:
+    """The offline findings the model's second opinion withdrew, for the page."""
+    claims = {claim.id: claim for claim in report.claims}
+    return [
+        {
+            "source_id": verdict.source_id,
+            "against_source_id": verdict.against_source_id,
+            "claim_quote": claims[verdict.claim_id].quote,
+            "explanation": verdict.explanation,
+            "opinions": _opinions(verdict),
+        }
+        for verdict in report.verdicts
+        if verdict.stance is Stance.ABSENT
+        and verdict.opinions is not None
+        and verdict.opinions.llm is Opinion.NOT
+        and verdict.claim_id in claims
+    ]
 
 
 class Listed(BaseModel):
@@ -126,6 +163,8 @@ def _findings(report: StoryReport) -> tuple[list[Finding], dict[str, list[Mark]]
                 confidence=verdict.confidence,
                 claim_anchor=claim_anchor,
                 evidence_anchor=evidence_anchor,
+                opinions=_opinions(verdict),
+                disagree=bool(verdict.opinions and verdict.opinions.disagree),
             )
         )
         marks[claim.source_id].append(
@@ -212,6 +251,7 @@ def render_html(report: RunReport) -> str:
                 "findings": findings,
                 "possible": _listed(story, story.possible_contradictions()),
                 "updates": _listed(story, story.updates()),
+                "withdrawn": _withdrawn(story),
                 "kinds": sorted({finding.kind for finding in findings}, key=KINDS.index),
                 "citation": {sid: n for n, sid in enumerate(order, start=1)},
                 "order": order,

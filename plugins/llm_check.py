@@ -11,6 +11,14 @@ whose sentence the other source repeats word for word (after folding case,
 quote marks, dashes and whitespace) is supported there, and a claim with no
 related passage in the other source is absent from it. A source whose claims
 are all settled costs no call at all.
+
+In a run with an endpoint the offline checks run too; their findings
+(``context.candidates``) are put to the model in the same call as the claims of
+the finding's source, for a second opinion (genuine, not or unsure, with a
+one-line reason) that :mod:`veracity.pipeline.second_opinion` combines with the
+offline verdict. A "supports" or "contradicts" must cite evidence the alignment
+relates to the claim (:mod:`veracity.comparison.relevance`); otherwise it is
+dropped with the reason and counted in ``usage.irrelevant_evidence``.
 """
 
 from __future__ import annotations
@@ -20,14 +28,34 @@ import asyncio
 from pydantic import BaseModel, Field
 
 from veracity.comparison.alignment import StoryAlignment, content_words
+from veracity.comparison.relevance import evidence_relation
 from veracity.llm.chunking import pack
+from veracity.llm.errors import RequestRejected, is_context_overflow
 from veracity.llm.prompt_templates import delimit, load_prompt
-from veracity.models import Claim, Disagreement, DroppedItem, Span, Stance, Story, Verdict
+from veracity.models import (
+    Claim,
+    Disagreement,
+    DroppedItem,
+    Opinion,
+    Opinions,
+    Span,
+    Stance,
+    Story,
+    Verdict,
+)
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.hookspecs import hookimpl
+from veracity.pipeline.second_opinion import Candidate
 from veracity.text.quote_matching import locate_quote
 
 NAME = "llm_check"
+# Bounds in the response schema (see llm_claims).
+MAX_KEY = 12
+MAX_ID = 200
+MAX_EVIDENCE = 600
+MAX_REASON = 200
+MAX_JUDGEMENTS = 400
+MAX_REVIEWS = 100
 # Passages this similar to a claim's sentence are worth showing the model.
 RELATED = 0.12
 PASSAGES_PER_CLAIM = 3
@@ -42,19 +70,30 @@ _EDGES = " \t\n\"'.,;:"
 class Judgement(BaseModel):
     """The model's stance of one other source on one claim."""
 
-    claim: str = Field(description="The claim's key, such as c1.")
-    source: str = Field(description="Id of the other source.")
+    claim: str = Field(max_length=MAX_KEY, description="The claim's key, such as c1.")
+    source: str = Field(max_length=MAX_ID, description="Id of the other source.")
     stance: Stance
     disagreement: Disagreement | None = None
-    evidence: str | None = Field(default=None, description="Passage of that source, verbatim.")
-    explanation: str = ""
+    evidence: str | None = Field(
+        default=None, max_length=MAX_EVIDENCE, description="Passage of that source, verbatim."
+    )
+    explanation: str = Field(default="", max_length=MAX_REASON)
     confidence: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
-class StanceMatrix(BaseModel):
-    """The model's answer: one judgement per claim and other source."""
+class FindingReview(BaseModel):
+    """The model's second opinion of one finding of the offline checks."""
 
-    judgements: list[Judgement]
+    finding: str = Field(max_length=MAX_KEY, description="The finding's key, such as f1.")
+    opinion: Opinion = Field(description="genuine, not or unsure.")
+    reason: str = Field(default="", max_length=MAX_REASON, description="One line.")
+
+
+class StanceMatrix(BaseModel):
+    """The model's answer: one judgement per claim and other source, one review per finding."""
+
+    judgements: list[Judgement] = Field(max_length=MAX_JUDGEMENTS)
+    reviews: list[FindingReview] = Field(default_factory=list, max_length=MAX_REVIEWS)
 
 
 def related_passages(claims: list[Claim], other_id: str, alignment: StoryAlignment) -> list[int]:
@@ -198,6 +237,27 @@ def _verdict(
             hallucinated=True,
         )
         return _absent(claim, other.id, "the model's evidence is not in this source", 0.3)
+    relation = evidence_relation(
+        alignment,
+        claim_source=claim.source_id,
+        claim_span=claim.span,
+        claim_text=claim.text,
+        other_source=other.id,
+        evidence_span=span,
+        evidence=span.of(other.text),
+    )
+    if relation is None:
+        context.drop_irrelevant(
+            DroppedItem(
+                kind="verdict",
+                source_id=judgement.source,
+                text=f"{judgement.stance.value} {claim.id}: {span.of(other.text)}"[:300],
+                reason="its evidence is not about its claim: no shared words, names or "
+                "quantities and no similar sentence",
+                plugin=NAME,
+            )
+        )
+        return _absent(claim, other.id, "the model's evidence is not about this claim", 0.3)
     disagreement = None
     if judgement.stance is Stance.CONTRADICTS:
         disagreement = judgement.disagreement or Disagreement.OTHER
@@ -212,6 +272,47 @@ def _verdict(
         explanation=judgement.explanation,
         confidence=judgement.confidence,
         checker=NAME,
+        opinions=Opinions(llm=Opinion.GENUINE, llm_reason=judgement.explanation)
+        if judgement.stance is Stance.CONTRADICTS
+        else None,
+    )
+
+
+def _bounded(groups: list[list[int]], claims: int, *, claims_per_call: int) -> list[list[int]]:
+    """Groups cut further so that no answer needs more judgements or reviews than its
+    schema allows (items below ``claims`` are claims, the others findings)."""
+    bounded = []
+    for group in groups:
+        current: list[int] = []
+        asked = reviewed = 0
+        for position in group:
+            is_claim = position < claims
+            if (is_claim and asked >= claims_per_call) or (
+                not is_claim and reviewed >= MAX_REVIEWS
+            ):
+                bounded.append(current)
+                current, asked, reviewed = [], 0, 0
+            current.append(position)
+            asked += is_claim
+            reviewed += not is_claim
+        if current:
+            bounded.append(current)
+    return bounded
+
+
+def _finding_text(candidate: Candidate, story: Story) -> str:
+    """One finding as the model sees it: the claim, the other passage, what differs."""
+    verdict = candidate.verdict
+    against = (
+        "the same source"
+        if verdict.against_source_id == verdict.source_id
+        else verdict.against_source_id
+    )
+    evidence = verdict.evidence or ""
+    return (
+        f"claim: {candidate.claim.quote}\n"
+        f"passage of {against}: {evidence}\n"
+        f"offline check: {verdict.explanation}"
     )
 
 
@@ -244,10 +345,23 @@ async def check_source(
     ]
     judged: dict[tuple[str, str], Verdict] = dict(settled)
     shown: set[tuple[str, str]] = set()
-    groups = pack([claim.text for claim in asked], context.settings.llm_input_budget // 3)
-    for number, group in enumerate(groups):
-        batch = [asked[position] for position in group]
+    findings = [c for c in context.candidates if c.verdict.source_id == source_id]
+    texts = [claim.text for claim in asked] + [_finding_text(c, story) for c in findings]
+    groups = _bounded(
+        pack(texts, context.settings.llm_input_budget // 3),
+        len(asked),
+        claims_per_call=max(1, MAX_JUDGEMENTS // max(1, len(others))),
+    )
+    # (group, extra): an extra call beyond the source's first counts as a split.
+    pending = [(group, number > 0) for number, group in enumerate(groups)]
+    while pending:
+        group, extra = pending.pop(0)
+        batch = [asked[position] for position in group if position < len(asked)]
+        to_review = [
+            findings[position - len(asked)] for position in group if position >= len(asked)
+        ]
         keyed = {f"c{position}": claim for position, claim in enumerate(batch, start=1)}
+        reviewed = {f"f{position}": c for position, c in enumerate(to_review, start=1)}
         blocks = []
         shown_sources: dict[str, list[int]] = {}
         for other in others:
@@ -258,9 +372,9 @@ async def check_source(
                 blocks.append(delimit("passages", "\n".join(passages), source=other.id))
                 shown_sources[other.id] = related
                 shown.update((claim.id, other.id) for claim in open_claims)
-        if not blocks:
+        if not blocks and not reviewed:
             continue
-        if number:
+        if extra:
             context.count_split()
         messages = prompt.render(
             # Fenced like the passages: a claim quotes its article, and its source id is
@@ -273,14 +387,28 @@ async def check_source(
             source_id=source_id,
             claims=[{"key": key, "text": claim.text} for key, claim in keyed.items()],
             others=blocks,
+            findings=[
+                {"key": key, "text": delimit("finding", _finding_text(c, story), key=key)}
+                for key, c in reviewed.items()
+            ],
         )
-        answer = await context.client.structured(
-            messages,
-            StanceMatrix,
-            purpose="cross-check",
-            usage=context.record_usage,
-            prompt_version=prompt.cache_version,
-        )
+        try:
+            answer = await context.client.structured(
+                messages,
+                StanceMatrix,
+                purpose="cross-check",
+                usage=context.record_usage,
+                prompt_version=prompt.cache_version,
+            )
+        except RequestRejected as error:
+            if not is_context_overflow(error) or len(group) < 2:
+                raise
+            # Over the model's context: ask about each half instead. The refused call is
+            # counted as failed, the second half as a split.
+            half = len(group) // 2
+            pending[:0] = [(group[:half], False), (group[half:], False)]
+            context.count_split()
+            continue
         for judgement in answer.judgements:
             claim = keyed.get(judgement.claim)
             if (
@@ -292,6 +420,10 @@ async def check_source(
             judged[(claim.id, judgement.source)] = _verdict(
                 judgement, claim, story, context, alignment, shown_sources[judgement.source]
             )
+        for review in answer.reviews:
+            candidate = reviewed.get(review.finding)
+            if candidate is not None:
+                context.record_review(candidate, review.opinion, review.reason)
     verdicts: list[Verdict] = []
     for claim in claims:
         for other in others:
@@ -317,6 +449,7 @@ async def veracity_cross_check(
             check_source(document.id, own, story, context, index=index)
             for document in story.documents
             if (own := [claim for claim in claims if claim.source_id == document.id])
+            or any(c.verdict.source_id == document.id for c in context.candidates)
         )
     )
     return [verdict for verdicts in per_source for verdict in verdicts]

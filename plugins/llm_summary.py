@@ -8,29 +8,40 @@ summaries merged, each extra call counted. Nothing is silently truncated.
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from veracity.llm.chunking import chunk_spans, pack
+from veracity.llm.errors import RequestRejected, is_context_overflow
 from veracity.llm.prompt_templates import delimit, fence_text, load_prompt
 from veracity.models import DroppedItem, Story, Summary, SummarySentence
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.hookspecs import hookimpl
 
 NAME = "llm_summary"
+# Bounds in the response schema (see llm_claims): sentences, their length, their citations.
+MAX_SENTENCE = 400
+MAX_SENTENCES = 12
+MAX_SOURCES = 60
+MAX_ID = 200
+# The smallest budget a refused summary is tried again with.
+MIN_BUDGET = 100
 
 
 class CitedSentence(BaseModel):
     """A summary sentence as the model writes it."""
 
-    text: str
-    sources: list[str] = Field(description="Ids of the articles the sentence rests on.")
+    text: str = Field(max_length=MAX_SENTENCE)
+    sources: list[Annotated[str, Field(max_length=MAX_ID)]] = Field(
+        max_length=MAX_SOURCES, description="Ids of the articles the sentence rests on."
+    )
 
 
 class WrittenSummary(BaseModel):
     """The model's answer: the summary sentences."""
 
-    sentences: list[CitedSentence]
+    sentences: list[CitedSentence] = Field(max_length=MAX_SENTENCES)
 
 
 def _articles(story: Story, budget: int) -> list[str]:
@@ -81,8 +92,23 @@ def _usable(summary: Summary, context: StageContext) -> Summary | None:
 
 
 async def summarize(story: Story, context: StageContext) -> Summary:
-    """Summarize the story in one call, or map-reduce when it is over the token budget."""
+    """Summarize the story in one call, or map-reduce when it is over the token budget.
+
+    An endpoint that refuses a call as longer than its context gets the same work again
+    in pieces of half the budget (each refusal counted as a failed call, each extra piece
+    as a split).
+    """
     budget = context.settings.llm_input_budget
+    while True:
+        try:
+            return await _summarize(story, context, budget)
+        except RequestRejected as error:
+            if not is_context_overflow(error) or budget // 2 < MIN_BUDGET:
+                raise
+            budget //= 2
+
+
+async def _summarize(story: Story, context: StageContext, budget: int) -> Summary:
     sentences = context.settings.summary_sentences
     articles = _articles(story, budget)
     groups = pack(articles, budget)
@@ -91,7 +117,9 @@ async def summarize(story: Story, context: StageContext) -> Summary:
         return _to_summary(written, story, context)
     for _ in groups:
         context.count_split()
-    partials = await asyncio.gather(
+    # Every piece is awaited to its end, failed or not, so that each call's usage is
+    # recorded before a failure (a context overflow, say) is raised.
+    outcomes = await asyncio.gather(
         *(
             _ask(
                 "summarize",
@@ -100,8 +128,13 @@ async def summarize(story: Story, context: StageContext) -> Summary:
                 sentences=sentences,
             )
             for group in groups
-        )
+        ),
+        return_exceptions=True,
     )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    partials = [outcome for outcome in outcomes if isinstance(outcome, WrittenSummary)]
     # The partial summaries repeat article text: none of it may close their fence.
     lines = [
         fence_text("partial_summaries", f"[{', '.join(sentence.sources)}] {sentence.text}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from veracity.models import RunReport, Stance, StoryReport, Verdict
+from veracity.models import Opinion, RunReport, Stance, StoryReport, Verdict
 from veracity.pipeline.hookspecs import hookimpl
 from veracity.wording import plural
 
@@ -34,6 +34,34 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def opinions_line(verdict: Verdict) -> str | None:
+    """Both engines' opinions of a finding in one line, or None when no model gave one."""
+    opinions = verdict.opinions
+    if opinions is None:
+        return None
+    offline = opinions.offline.value if opinions.offline else "not checked"
+    llm = opinions.llm.value if opinions.llm else "no answer"
+    reason = f" ({_escape(opinions.llm_reason)})" if opinions.llm_reason else ""
+    line = f"opinions: offline {offline}, model {llm}{reason}"
+    if opinions.disagree:
+        line += (
+            " — **the engines disagree**; kept: a different number, date or quoted word"
+            if opinions.deterministic and verdict.stance is Stance.CONTRADICTS
+            else " — **the engines disagree**"
+        )
+    return line
+
+
+def _withdrawn(report: StoryReport) -> list[Verdict]:
+    return [
+        verdict
+        for verdict in report.verdicts
+        if verdict.stance is Stance.ABSENT
+        and verdict.opinions is not None
+        and verdict.opinions.llm is Opinion.NOT
+    ]
+
+
 def render_story(report: StoryReport) -> str:
     """One story as Markdown."""
     # One numbering: the source cited as [1] is the one ranked first.
@@ -41,6 +69,13 @@ def render_story(report: StoryReport) -> str:
     citation = {source_id: index for index, source_id in enumerate(order, start=1)}
     labels = {source_id: _escape(label) for source_id, label in report.story.labels().items()}
     lines = [f"## Story {_code(report.story.id)}", ""]
+    if report.llm_failures:
+        lines += [
+            "**LLM stages failed** for this story ("
+            + _escape("; ".join(report.llm_failures))
+            + "): where they failed, the report rests on the offline engine alone.",
+            "",
+        ]
     lines += ["### Sources", ""]
     for document in (report.story.document(source_id) for source_id in order):
         title = (
@@ -111,6 +146,8 @@ def render_story(report: StoryReport) -> str:
             ),
             f"  - {_escape(report.story.readable(verdict.explanation))}",
         ]
+        if (line := opinions_line(verdict)) is not None:
+            lines.append(f"  - {line}")
     lines += _listed_apart(
         report,
         "Updates",
@@ -123,6 +160,17 @@ def render_story(report: StoryReport) -> str:
         report.possible_contradictions(),
         "below the minimum confidence; not counted by --fail-on",
     )
+    withdrawn = _withdrawn(report)
+    if withdrawn:
+        lines += ["", f"### Withdrawn on the model's second opinion ({len(withdrawn)})", ""]
+        for verdict in withdrawn:
+            claim = claims[verdict.claim_id]
+            lines += [
+                f"- {labels[verdict.source_id]} vs {labels[verdict.against_source_id]}: "
+                f"“{_escape(claim.quote)}”",
+                f"  - {_escape(verdict.explanation)}",
+                f"  - {opinions_line(verdict)}",
+            ]
     supported = sum(1 for verdict in report.verdicts if verdict.stance is Stance.SUPPORTS)
     absent = sum(1 for verdict in report.verdicts if verdict.stance is Stance.ABSENT)
     lines += [

@@ -41,7 +41,9 @@ STORY = Story(
 
 @pytest.fixture(scope="module")
 def report(local_llm: LocalServer) -> Iterator[StoryReport]:
-    settings = local_llm.settings(max_tokens=160, max_repairs=1, cache_enabled=False, timeout=60)
+    # 240 s a request: on a shared 2-core machine the server's queue and the longer prompts
+    # of the hybrid path (findings to review) took one call past 60 s.
+    settings = local_llm.settings(max_tokens=160, max_repairs=1, cache_enabled=False, timeout=240)
     with LLMClient(settings) as client:
         pipeline = Pipeline(
             Settings(llm_input_budget=300, summary_sentences=2), llm=client, load_entry_points=False
@@ -66,7 +68,8 @@ def test_every_kept_claim_quote_is_verbatim_in_its_source(report: StoryReport) -
 @pytest.mark.integration
 def test_every_kept_evidence_is_verbatim_in_the_other_source(report: StoryReport) -> None:
     for verdict in report.verdicts:
-        if verdict.stance is not Stance.ABSENT:
+        # The model's verdicts; the offline checks' run beside them (a headline has no span).
+        if verdict.stance is not Stance.ABSENT and verdict.checker == "llm_check":
             assert verdict.evidence_span is not None
             assert (
                 verdict.evidence_span.of(STORY.document(verdict.against_source_id).text)
@@ -91,7 +94,9 @@ def test_failed_answers_are_warnings_not_a_crash(report: StoryReport) -> None:
 def test_the_call_budget_holds(report: StoryReport) -> None:
     sources = len(STORY.documents)
     usage = report.usage
-    assert usage.calls <= 2 * sources + 1 + usage.repairs + usage.splits + usage.retries
+    assert usage.calls <= (
+        2 * sources + 1 + usage.repairs + usage.splits + usage.retries + usage.failed_calls
+    )
 
 
 @pytest.mark.integration

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veracity.cli.endpoint import EndpointUnusable, open_llm
+from veracity.cli.endpoint import EndpointUnusable, fit_to_context, open_llm
 from veracity.cli.output import (
     BatchDirectory,
     finding_kinds,
@@ -435,6 +435,11 @@ class _RunCommand(click.Command):
     "SmolLM2 or Qwen .gguf from Hugging Face.",
 )
 @click.option(
+    "--local-threads",
+    type=click.IntRange(min=1),
+    help="CPU threads of the --local-model server (default: cores - 1).",
+)
+@click.option(
     "--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once (default 10)."
 )
 @click.option(
@@ -472,6 +477,7 @@ def run(
     model: str | None,
     config_file: Path | None,
     local_model: Path | None,
+    local_threads: int | None,
     concurrency: int | None,
     max_retries: int | None,
     request_timeout: float | None,
@@ -507,6 +513,7 @@ def run(
         with open_llm(
             offline=settings.offline,
             local_model=local_model,
+            local_threads=local_threads,
             base_url=base_url,
             model=model,
             config_file=config_file,
@@ -517,6 +524,8 @@ def run(
             cache_path=cache_path,
             cache_enabled=False if no_cache else None,
         ) as llm:
+            if (note := fit_to_context(settings, llm)) is not None and not quiet:
+                console.print(note)
             code = _run(
                 Pipeline(settings, llm=llm),
                 paths,
@@ -710,6 +719,7 @@ class _StoryRow:
     ranking: str
     usage: LLMUsage
     fails: bool
+    llm_failed: bool = False
 
 
 @dataclass
@@ -734,6 +744,7 @@ class _Tally:
                 ranking=_ranking(result),
                 usage=result.usage,
                 fails=_fails(result, self.fail_on),
+                llm_failed=bool(result.llm_failures),
             )
         )
         self.last = result
@@ -932,9 +943,12 @@ def _print_closing(
         else ""
     )
     left_out = f", {plural(tally.unread, 'input')} left out" if tally.unread else ""
+    llm_failed = sum(row.llm_failed for row in tally.rows)
+    degraded = f", {llm_failed} with failed LLM stages" if llm_failed else ""
     console.print(
         f"{plural(len(tally.rows), 'story', 'stories')} checked ({report.run.engine} engine), "
-        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{left_out}{calls}"
+        f"{plural(contradictions, 'contradiction')}, {len(report.failures)} failed{degraded}"
+        f"{left_out}{calls}"
     )
 
 
@@ -985,3 +999,9 @@ def plugins(as_json: bool) -> None:
 def schema() -> None:
     """Print the JSON schema of the report 'veracity run --format json' writes."""
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+# `veracity bench` lives in its own module (measuring, not checking).
+from veracity.cli.bench import bench  # noqa: E402
+
+main.add_command(bench)

@@ -72,6 +72,15 @@ UsageSink = Callable[[LLMUsage], None]
 
 # How much of a failed answer an error keeps: enough to see what went wrong.
 _ANSWER_EXCERPT = 500
+# Characters of a failed answer sent back with a re-ask.
+REASK_EXCERPT = 300
+
+
+def _excerpt(answer: str) -> str:
+    """The start of a failed answer, marked as cut when it is longer than REASK_EXCERPT."""
+    if len(answer) <= REASK_EXCERPT:
+        return answer
+    return f"{answer[:REASK_EXCERPT]} [... {len(answer) - REASK_EXCERPT} more characters]"
 
 
 def estimate_tokens(text: str) -> int:
@@ -576,9 +585,12 @@ class LLMClient:
                 )
             tally.repairs += 1
             logger.info("re-asking for %r: %s", purpose, problem)
+            # The original request, a short excerpt of the failed answer and what was wrong:
+            # never the whole answer, nor every earlier attempt, so that the prompt of a
+            # model that rambles to the token limit does not grow until it overflows.
             conversation = [
-                *conversation,
-                ChatMessage.assistant(completion.content or completion.refusal or ""),
+                *messages,
+                ChatMessage.assistant(_excerpt(completion.content or completion.refusal or "")),
                 ChatMessage.user(reask_message(problem)),
             ]
 
@@ -1015,9 +1027,10 @@ class ChatStream:
         if not self._future.done():
             self._future.cancel()  # the caller stopped reading: stop generating
             return
-        # Leaving on an exception of the caller's own: report the usage but
-        # do not mask that exception with the stream's.
-        self._finish(raise_error=exc_type is None)
+        # The answer had all arrived, but the caller left before reading its end (a
+        # break, or an exception of its own): count the usage, keep no result and raise
+        # nothing, as when the answer was still coming; how fast it came must not matter.
+        self._finish(raise_error=False)
 
 
 def _deliver(outcome: _Outcome[R], sink: UsageSink | None) -> R:

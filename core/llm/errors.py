@@ -109,3 +109,26 @@ class CacheError(LLMError):
 
 class LocalServerError(LLMError):
     """The embedded llama.cpp server could not be started."""
+
+
+# How servers say a request is longer than the model's context: llama.cpp ("exceeds the
+# available context size"), OpenAI and vLLM ("maximum context length",
+# "context_length_exceeded"), Ollama and others ("too many tokens", "context window").
+_OVERFLOW_WORDS = (
+    "context size",
+    "context length",
+    "context_length",
+    "context window",
+    "too many tokens",
+    "maximum context",
+    "prompt is too long",
+)
+
+
+def is_context_overflow(error: BaseException) -> bool:
+    """True when the endpoint refused a request for being longer than the model's context:
+    the input is split and asked again, not failed (see the LLM stages)."""
+    if not isinstance(error, RequestRejected) or error.status not in (400, 413, 422):
+        return False
+    message = f"{error.server_message} {error}".lower()
+    return any(word in message for word in _OVERFLOW_WORDS)

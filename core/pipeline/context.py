@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from veracity.comparison.alignment import StoryAlignment, align_story
 from veracity.errors import ConfigurationError
-from veracity.models import DroppedItem, LLMUsage, ReportWarning, Story
+from veracity.models import DroppedItem, LLMUsage, Opinion, ReportWarning, Story
+from veracity.pipeline.second_opinion import Candidate, Review
 from veracity.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ class StageContext:
     # Inputs a loader could not read while the rest of the story goes on: (story id or
     # None for the story being loaded, one-line error).
     unread: list[tuple[str | None, str]] = field(default_factory=list)
+    # In a run with an endpoint: the offline findings awaiting the model's second opinion,
+    # and the opinions given, by finding (see veracity.pipeline.second_opinion).
+    candidates: list[Candidate] = field(default_factory=list)
+    reviews: dict[tuple[str, str, str], Review] = field(default_factory=dict)
+    # LLM stages that failed ("stage: plugin: error"), shared by the forks of one story.
+    llm_failures: list[str] = field(default_factory=list)
     _alignments: dict[str, StoryAlignment] = field(default_factory=dict, repr=False)
 
     def warn(self, message: str, *, plugin: str | None = None) -> None:
@@ -56,6 +63,15 @@ class StageContext:
         self.dropped.append(item)
         if hallucinated:
             self.usage = self.usage.add(LLMUsage(hallucinated_quotes=1))
+
+    def record_review(self, candidate: Candidate, opinion: Opinion, reason: str) -> None:
+        """Record the model's second opinion of an offline finding (the first one counts)."""
+        self.reviews.setdefault(candidate.key, Review(opinion=opinion, reason=reason))
+
+    def drop_irrelevant(self, item: DroppedItem) -> None:
+        """Record a model verdict whose evidence is not about its claim; counted in usage."""
+        self.dropped.append(item)
+        self.usage = self.usage.add(LLMUsage(irrelevant_evidence=1))
 
     def count_split(self) -> None:
         """Count one extra call made because an input was over the token budget."""

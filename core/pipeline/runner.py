@@ -34,6 +34,7 @@ from veracity.llm.errors import (
     AuthenticationFailed,
     DeadlineExceeded,
     EndpointUnavailable,
+    LLMError,
     RequestRejected,
 )
 from veracity.models import (
@@ -51,6 +52,7 @@ from veracity.models import (
     Summary,
     Verdict,
 )
+from veracity.pipeline import second_opinion
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.events import StageEvent
 from veracity.pipeline.executors import choose_executor
@@ -195,6 +197,7 @@ class Pipeline:
                 raise
             except Exception as error:
                 ctx.warn(_describe(plugin, hook, error), plugin=plugin)
+                _note_llm_failure(ctx, plugin, error)
         return None
 
     async def _merged(
@@ -220,6 +223,7 @@ class Pipeline:
                 raise
             except Exception as error:
                 ctx.warn(_describe(plugin, hook, error), plugin=plugin)
+                _note_llm_failure(ctx, plugin, error)
         return pooled
 
     def _enter(self, context: StageContext, stage: str) -> None:
@@ -376,36 +380,57 @@ class Pipeline:
             timings["summarize"] = time.perf_counter() - started
             return _checked_summary(chosen[1], story, summary_context) if chosen else Summary()
 
-        async def extract() -> list[list[Claim]]:
-            self._enter(context, "extract_claims")
-            started = time.perf_counter()
+        # With an endpoint the offline plugins still run, in a context of their own without
+        # the client (so that each plugin answers for its own engine): both engines, one report.
+        offline_context = _offline_fork(context) if context.uses_llm else None
+
+        async def extract_with(ctx: StageContext) -> list[Claim]:
             per_document = await asyncio.gather(
                 *(
                     self._merged(
                         "veracity_extract_claims",
                         Claim,
-                        context,
+                        ctx,
                         document=document,
                         story=story,
-                        context=context,
+                        context=ctx,
                     )
                     for document in story.documents
                 )
             )
-            timings["extract_claims"] = time.perf_counter() - started
-            return per_document
+            return [claim for found in per_document for claim in found]
 
-        summary, per_document = await _both(summarize(), extract())
+        async def extract() -> tuple[list[Claim], list[Claim]]:
+            self._enter(context, "extract_claims")
+            started = time.perf_counter()
+            found = await extract_with(context)
+            offline: list[Claim] = []
+            if offline_context is not None:
+                offline_context.stage = context.stage
+                offline = await extract_with(offline_context)
+                _join_offline(context, offline_context)
+            timings["extract_claims"] = time.perf_counter() - started
+            return found, offline
+
+        summary, (found, offline_found) = await _both(summarize(), extract())
         _join(context, summary_context)
-        claims = _checked_claims(
-            [claim for found in per_document for claim in found], story, context
-        )
+        claims = _checked_claims(found + offline_found, story, context)
 
         self._enter(context, "cross_check")
         started = time.perf_counter()
-        verdicts = await self._merged(
-            "veracity_cross_check", Verdict, context, story=story, claims=claims, context=context
-        )
+        if offline_context is None:
+            verdicts = await self._merged(
+                "veracity_cross_check",
+                Verdict,
+                context,
+                story=story,
+                claims=claims,
+                context=context,
+            )
+        else:
+            verdicts = await self._hybrid_cross_check(
+                story, claims, found, offline_found, context, offline_context
+            )
         verdicts = _checked_verdicts(verdicts, claims, story, context)
         verdicts = _below_threshold_marked(verdicts, self.settings.min_confidence)
         timings["cross_check"] = time.perf_counter() - started
@@ -441,7 +466,43 @@ class Pipeline:
             ),
             timings={stage: round(seconds, 4) for stage, seconds in timings.items()},
             usage=context.usage,
+            llm_failures=sorted(set(context.llm_failures)),
         )
+
+    async def _hybrid_cross_check(
+        self,
+        story: Story,
+        claims: list[Claim],
+        found: list[Claim],
+        offline_found: list[Claim],
+        context: StageContext,
+        offline_context: StageContext,
+    ) -> list[Verdict]:
+        """The offline checks on the offline claims, then the LLM checks on the model's claims
+        with the offline findings put to the model for a second opinion, combined
+        (see :mod:`veracity.pipeline.second_opinion`)."""
+        offline_ids = {claim.id for claim in offline_found}
+        llm_ids = {claim.id for claim in found}
+        offline_context.stage = context.stage
+        offline_verdicts = await self._merged(
+            "veracity_cross_check",
+            Verdict,
+            offline_context,
+            story=story,
+            claims=[claim for claim in claims if claim.id in offline_ids],
+            context=offline_context,
+        )
+        context.candidates = second_opinion.candidates(offline_verdicts, claims)
+        llm_verdicts = await self._merged(
+            "veracity_cross_check",
+            Verdict,
+            context,
+            story=story,
+            claims=[claim for claim in claims if claim.id in llm_ids],
+            context=context,
+        )
+        _join_offline(context, offline_context)
+        return second_opinion.combine_all(offline_verdicts, context.reviews) + llm_verdicts
 
     def run_story(self, story: Story) -> StoryReport:
         """Run every stage over one story (blocking)."""
@@ -612,6 +673,20 @@ def _join(context: StageContext, fork: StageContext) -> None:
     context.usage = fork.usage.add(context.usage)
 
 
+def _offline_fork(context: StageContext) -> StageContext:
+    """A context in which every plugin runs as in an offline run (no client), sharing the
+    story's alignment memo: the offline engine's half of a run with an endpoint."""
+    return dataclasses.replace(context, llm=None, warnings=[], usage=LLMUsage(), dropped=[])
+
+
+def _join_offline(context: StageContext, fork: StageContext) -> None:
+    """Fold the offline half's warnings and dropped items into the story's context."""
+    context.warnings.extend(fork.warnings)
+    fork.warnings.clear()
+    context.dropped.extend(fork.dropped)
+    fork.dropped.clear()
+
+
 def _task_order(task: asyncio.Task[Any]) -> str:
     result = task.result()
     return result.story_id if isinstance(result, StoryFailure) else result.story.id
@@ -619,6 +694,12 @@ def _task_order(task: asyncio.Task[Any]) -> str:
 
 async def _awaitable(value: Any) -> Any:
     return await value
+
+
+def _note_llm_failure(context: StageContext, plugin: str, error: Exception) -> None:
+    """Record that an LLM stage failed for the story: its report and the closing line say so."""
+    if isinstance(error, LLMError):
+        context.llm_failures.append(f"{context.stage}: {plugin}: {type(error).__name__}")
 
 
 def _describe(plugin: str, hook: str, error: Exception) -> str:

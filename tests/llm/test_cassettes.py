@@ -14,6 +14,7 @@ from veracity.testing import REDACTED
 RECORDED = CASSETTES / "test_recorded_llamacpp"
 HANDWRITTEN = CASSETTES / "test_handwritten_wire"
 SCRIPTED = CASSETTES / "test_llm_stages"
+HYBRID = CASSETTES / "test_hybrid_cassettes"
 ALL = sorted(CASSETTES.glob("*/*.yaml"))
 
 
@@ -51,7 +52,9 @@ def test_hand_written_cassettes_are_labelled_and_point_nowhere(path: Path) -> No
     assert uris == {"https://handwritten.invalid/v1/chat/completions"}
 
 
-@pytest.mark.parametrize("path", sorted(SCRIPTED.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted([*SCRIPTED.glob("*.yaml"), *HYBRID.glob("*.yaml")]), ids=lambda p: p.stem
+)
 def test_scripted_answer_cassettes_are_labelled_hand_written(path: Path) -> None:
     assert labels(path) == {"hand-written answers served by tests/llm_stages/scripted_endpoint.py"}
     assert "handwritten-answers" in path.read_text(encoding="utf-8")
@@ -62,6 +65,7 @@ def test_every_cassette_folder_is_one_the_readme_explains() -> None:
         RECORDED.name,
         HANDWRITTEN.name,
         SCRIPTED.name,
+        HYBRID.name,
     }
 
 
@@ -70,7 +74,7 @@ def test_the_readme_lists_every_cassette_under_its_origin() -> None:
     recorded_part, handwritten_part = readme.split("## Hand-written", 1)
     for path in RECORDED.glob("*.yaml"):
         assert f"`{path.stem}`" in recorded_part
-    for path in HANDWRITTEN.glob("*.yaml"):
+    for path in [*HANDWRITTEN.glob("*.yaml"), *HYBRID.glob("*.yaml")]:
         assert f"`{path.stem}`" in handwritten_part.split("## Recording again")[0]
 
 

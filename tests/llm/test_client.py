@@ -438,3 +438,22 @@ async def test_the_api_key_is_not_recorded_into_cassettes(
     assert KEY not in text
     assert REDACTED in text
     assert "recorded from a live endpoint" in text
+
+
+async def test_leaving_a_stream_early_keeps_no_result_even_when_the_answer_had_all_arrived(
+    fault_server: FaultServer, make_settings: SettingsFactory
+) -> None:
+    # A loaded machine delivers the whole answer before the caller breaks off: the result
+    # must not depend on that timing (it made test_leaving_a_stream_early_stops_it flaky).
+    fault_server.script(Stream(tuple(f"word{n} " for n in range(50))))
+
+    async with (
+        LLMClient(make_settings()) as client,
+        client.stream_chat(ASK, purpose="city") as stream,
+    ):
+        async for _ in stream:
+            await asyncio.sleep(0.5)  # the rest of the answer arrives meanwhile
+            break
+
+    assert stream.result is None
+    assert stream.text == "word0 "

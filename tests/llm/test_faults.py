@@ -284,6 +284,31 @@ async def test_a_schema_violation_is_repaired_with_the_validation_error(
     assert "stance" in fault_server.chat_requests[1].last_user_message
 
 
+async def test_a_rambling_answer_is_re_asked_with_a_short_excerpt_and_the_prompt_stays_bounded(
+    fault_server: FaultServer, make_settings: SettingsFactory
+) -> None:
+    # Issue 17: small models ramble to the token limit; each re-ask used to append the
+    # whole cut-off answer, so the prompt grew 1.5k -> 2.6k -> 3.7k tokens and overflowed.
+    ramble = '{"stance": "supports", "reason": "' + "and so on " * 400
+    fault_server.script(
+        Reply.answer(ramble, finish_reason="length"),
+        Reply.answer(ramble, finish_reason="length"),
+        Reply.answer(GOOD),
+    )
+
+    async with LLMClient(make_settings(max_repairs=2)) as client:
+        result = await client.structured(ASK, Judgement, purpose="judge")
+
+    assert result == judged()
+    first, second, third = (request.body["messages"] for request in fault_server.chat_requests)
+    assert len(second) == len(third) == len(first) + 2, "the re-ask does not pile up"
+    excerpt = second[-2]["content"]
+    assert excerpt.startswith(ramble[:200]) and len(excerpt) < 500
+    assert "cut off" in second[-1]["content"]
+    size = [len(json.dumps(messages)) for messages in (first, second, third)]
+    assert size[2] <= size[1] + 100 and size[1] < size[0] + 1000
+
+
 async def test_a_plain_chat_answer_cut_off_at_max_tokens_is_returned_marked_truncated(
     fault_server: FaultServer, make_settings: SettingsFactory
 ) -> None:

@@ -15,6 +15,7 @@ import json
 import re
 import socket
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -40,15 +41,30 @@ def answer_for(messages: list[dict[str, str]]) -> Any:
     if system.startswith("You check claims"):
         match = _SOURCE_IN_CHECK.search(user)
         source = html.unescape(match.group(1)) if match else ""
-        return {"judgements": seed_answers.CROSS_CHECKS.get(source, [])}
+        return {
+            "judgements": seed_answers.CROSS_CHECKS.get(source, []),
+            "reviews": seed_answers.reviews(user),
+        }
     if "summary" in system:
         return seed_answers.SUMMARY
     return {"error": "the scripted endpoint has no answer for this prompt"}
 
 
-def completion(body: dict[str, Any]) -> dict[str, Any]:
+Answers = Callable[[list[dict[str, str]]], Any]
+
+
+class HttpError(Exception):
+    """Raised by an answer function: the endpoint answers with this status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def completion(body: dict[str, Any], answers: Answers = answer_for) -> dict[str, Any]:
     """A chat completion in OpenAI's wire format, with a deterministic id."""
-    content = json.dumps(answer_for(body["messages"]), ensure_ascii=False)
+    content = json.dumps(answers(body["messages"]), ensure_ascii=False)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return chat_completion_body(
         content,
@@ -71,6 +87,11 @@ class FaultPlan:
         self.seen: set[str] = set()
         self.injected = {"429": 0, "5xx": 0, "malformed": 0}
         self.lock = threading.Lock()
+
+    def withdraw(self, fault: str) -> None:
+        """Take back a fault that was chosen but not injected."""
+        with self.lock:
+            self.injected[fault] -= 1
 
     def fault_for(self, raw_body: bytes) -> str | None:
         """The fault to inject for this body, or None."""
@@ -138,8 +159,16 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "5xx":
             self._send({"error": {"message": "upstream hiccup"}}, 503)
             return
-        answer = completion(json.loads(raw))
-        if fault == "malformed":
+        try:
+            answer = completion(json.loads(raw), self.server.answers)
+        except HttpError as error:
+            self._send({"error": {"message": error.message, "code": error.status}}, error.status)
+            return
+        invalid_by_design = json.dumps(seed_answers.INVALID_FIRST_EXTRACTION, ensure_ascii=False)
+        if fault == "malformed" and answer["choices"][0]["message"]["content"] == invalid_by_design:
+            # That answer is invalid already: one fault, not two, so the counts stay exact.
+            self.server.faults.withdraw("malformed")  # type: ignore[union-attr]
+        elif fault == "malformed":
             answer["choices"][0]["message"]["content"] = '{"claims": [{"text": "cut off'
         self._send(answer)
 
@@ -152,11 +181,13 @@ class _Server(ThreadingHTTPServer):
         self,
         faults: FaultPlan | None,
         answer_at_most: int | None,
+        answers: Answers,
         reject_with: tuple[int, str] | None = None,
         port: int = 0,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.faults = faults
+        self.answers = answers
         self.answer_at_most = answer_at_most
         self.reject_with = reject_with
         self.requests = 0
@@ -174,6 +205,8 @@ class ScriptedEndpoint:
         endpoint that refuses the request (a misspelt model: 404 ``model_not_found``).
     :param port: listen on this port (an endpoint restarted at the same URL); a free one
         by default.
+    :param answers: what the "model" answers to a request's messages (default: the
+        hand-written answers of ``seed_answers``).
     """
 
     def __init__(
@@ -181,10 +214,11 @@ class ScriptedEndpoint:
         faults: FaultPlan | None = None,
         *,
         answer_at_most: int | None = None,
+        answers: Answers = answer_for,
         reject_with: tuple[int, str] | None = None,
         port: int = 0,
     ) -> None:
-        self._server = _Server(faults, answer_at_most, reject_with, port)
+        self._server = _Server(faults, answer_at_most, answers, reject_with, port)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -17,6 +17,7 @@ real model's mistakes need:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 WIRE = "003_1fb7024574e81d72"
@@ -544,3 +545,17 @@ CROSS_CHECKS[COUNCIL_BLOG] = [
         "Same rise.",
     ),
 ]
+
+
+# Second opinions of the offline checks' findings (f1, f2... in the prompt): this good
+# model agrees with each.
+_FINDING = re.compile(r"^(f\d+): <finding[^>]*>\nclaim: (.*)$", re.MULTILINE)
+AGREES = "the passages report this differently"
+
+
+def reviews(prompt: str, opinion: str = "genuine", reason: str = AGREES) -> list[dict[str, str]]:
+    """The same second opinion of every finding the prompt asks about."""
+    return [
+        {"finding": key, "opinion": opinion, "reason": reason}
+        for key, _claim in _FINDING.findall(prompt)
+    ]

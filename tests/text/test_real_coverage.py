@@ -23,6 +23,15 @@ AP = (
 )
 
 
+def toll_rising_overnight() -> tuple[Document, Document]:
+    """Two reports a day apart; the toll rose from four to six."""
+    text = "The blast killed at least {} civilians near the consulate, officials said."
+    return (
+        Document(id="monday", published=dt.date(2016, 11, 10), text=text.format("four")),
+        Document(id="tuesday", published=dt.date(2016, 11, 11), text=text.format("six")),
+    )
+
+
 def test_a_figure_the_other_source_moved_to_the_next_sentence_is_compared() -> None:
     report = run(Document(id="times", text=NYT), Document(id="wire", text=AP))
     [finding] = report.findings()
@@ -57,18 +66,7 @@ def test_a_toll_that_rose_in_a_later_report_is_an_update_not_a_contradiction() -
 
 
 def test_an_update_does_not_lower_the_earlier_sources_score() -> None:
-    report = run(
-        Document(
-            id="monday",
-            published=dt.date(2016, 11, 10),
-            text="The blast killed at least four civilians near the consulate, officials said.",
-        ),
-        Document(
-            id="tuesday",
-            published=dt.date(2016, 11, 11),
-            text="The blast killed at least six civilians near the consulate, officials said.",
-        ),
-    )
+    report = run(*toll_rising_overnight())
     scores = {score.source_id: score for score in report.scores}
     assert scores["monday"].breakdown.contradicted == 0
 
@@ -131,18 +129,7 @@ def test_possible_contradictions_are_listed_apart_and_collapsed_in_the_html_repo
 
 
 def test_updates_are_listed_apart_with_both_dates() -> None:
-    report = run(
-        Document(
-            id="monday",
-            published=dt.date(2016, 11, 10),
-            text="The blast killed at least four civilians near the consulate, officials said.",
-        ),
-        Document(
-            id="tuesday",
-            published=dt.date(2016, 11, 11),
-            text="The blast killed at least six civilians near the consulate, officials said.",
-        ),
-    )
+    report = run(*toll_rising_overnight())
     markdown = _report_text(report, "md")
     assert "### Updates (" in markdown and "2016-11-10" in markdown and "2016-11-11" in markdown
 
