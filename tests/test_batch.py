@@ -348,7 +348,8 @@ def test_item_4_a_story_that_cannot_be_written_is_reported_and_the_batch_goes_on
     result = CliRunner().invoke(main, ["run", str(batch), "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert "story-001" in result.stderr and "File name too long" in result.stderr
-    assert [(entry["story_id"], entry["status"]) for entry in index_lines(out)] == [
+    # Stories finish in any order on the process pool: run.jsonl lists them as they do.
+    assert sorted((entry["story_id"], entry["status"]) for entry in index_lines(out)) == [
         ("story-000", "done"),
         ("story-001", "failed"),
         ("story-002", "done"),
