@@ -40,6 +40,7 @@ import signal
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -366,29 +367,38 @@ def _result_id(result: Result) -> str:
     return result.story_id if isinstance(result, StoryFailure) else result.story.id
 
 
-class _RemoteExecutor:
-    """Submits stories to workers, a window at a time, and yields their results in the driver."""
+class _RemoteExecutor(ABC):
+    """Submits stories to workers, a window at a time, and yields their results in the driver.
+
+    Subclasses say how many stories run at once, and how workers start, take a story,
+    and stop.
+    """
 
     name = "remote"
 
+    @abstractmethod
     def _slots(self) -> int:
-        raise NotImplementedError
+        """How many stories may run at once."""
 
+    @abstractmethod
     def _start(self, spec: WorkerSpec) -> None:
-        raise NotImplementedError
+        """Start the workers for ``spec``."""
 
+    @abstractmethod
     def _submit(self, story: Story) -> asyncio.Future[Outcome]:
-        raise NotImplementedError
+        """Hand one story to a worker; its outcome arrives in the future."""
 
     def _lost(self, error: BaseException) -> bool:
         """True when ``error`` means the worker died (the story may run again)."""
         return False
 
     def _restart(self) -> None:
-        """Replace workers that died."""
+        """Replace workers that died (a cluster that restarts its own needs nothing here)."""
+        return None
 
+    @abstractmethod
     def _stop(self, *, cancel: bool) -> None:
-        raise NotImplementedError
+        """Stop the workers; ``cancel`` drops the stories not yet finished."""
 
     async def arun_stories(
         self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
