@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,33 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from veracity import Document, Pipeline, Settings, Story
-from veracity.text.names import recase
+
+# One normalization for this script and `veracity bench`, so that both give the same figures.
+from veracity.cli.bench_data import normalize_summary
 
 DATA = (
     Path(__file__).resolve().parent.parent / ".." / "shared" / "benchdata" / "frank-cnndm_dev.jsonl"
 )
-
-_PTB = (
-    (r"-lrb-", "("), (r"-rrb-", ")"), (r"-lsb-", "["), (r"-rsb-", "]"),
-    (r"``\s*(.*?)\s*''", r"“\1”"),
-    (r"(?<!\w)`\s+(.*?)\s+'(?=\s|$)", r"‘\1’"),
-    (r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", r"\1"),
-    (r"\$\s+(?=\d)", "$"), (r"#\s*(?=\d)", "£"),
-    (r"\s+([.,:;?!%)\]])", r"\1"), (r"([(\[])\s+", r"\1"),
-    (r"\s+--\s+", " - "),
-    # The decoder's out-of-vocabulary token stands for a word it could not spell, not a name.
-    (r"\bUNK\b", "unk"),
-)  # fmt: skip
-_SENTENCE_START = re.compile(r"(^|[.!?]\s+|[“‘]\s*)([a-z])")
-
-
-def normalize_summary(summary: str, article: str) -> str:
-    """A PTB-tokenized, lower-cased summary written back as running text, cased as the article."""
-    text = summary
-    for pattern, replacement in _PTB:
-        text = re.sub(pattern, replacement, text)
-    text = recase(text, [article])
-    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 from support import REPO, load_bench_module
 
-from veracity.cli.bench_data import normalize_summary, read_summary_records
 from veracity.cli.bench_metrics import (
     ANY_CONTRADICTION,
     balanced_accuracy,
@@ -297,15 +296,6 @@ def test_an_endpoint_that_dies_is_reported_not_passed_off_as_figures(tmp_path: P
     report = json.loads(result.stdout)
     assert len(report["summary"]["failed"]) == len(RECORDS)
     assert "failed" in result.stderr
-
-
-@pytest.mark.skipif(not FRANK.exists(), reason=f"FRANK data not found at {FRANK}")
-def test_the_normalization_is_frank_bench_s() -> None:
-    frank_bench = load_bench_module("frank_bench")
-    for record in read_summary_records(FRANK, 60):
-        assert normalize_summary(record.summary, record.document) == frank_bench.normalize_summary(
-            record.summary, record.document
-        )
 
 
 @pytest.mark.skipif(not FRANK.exists(), reason=f"FRANK data not found at {FRANK}")

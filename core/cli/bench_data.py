@@ -196,8 +196,7 @@ def _read_gold(path: Path) -> list[GoldDisagreement]:
     return gold
 
 
-# FRANK summaries are lower-cased and PTB-tokenized; the same normalization as
-# bench/frank_bench.py, so that `veracity bench` reproduces its figures.
+# FRANK summaries are lower-cased and PTB-tokenized (bench/frank_bench.py uses this too).
 _PTB = (
     (r"-lrb-", "("), (r"-rrb-", ")"), (r"-lsb-", "["), (r"-rsb-", "]"),
     (r"``\s*(.*?)\s*''", r"“\1”"),
