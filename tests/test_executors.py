@@ -522,3 +522,17 @@ def test_an_llm_run_on_processes_keeps_within_the_concurrency_and_answers_alike(
         return [story.model_dump(exclude={"timings"}) for story in report.stories]
 
     assert findings(spread) == findings(inline)
+
+
+def test_the_executor_bench_measures_the_driver_and_its_workers_apart(
+    batch: Path, inline_reports: Path, tmp_path: Path
+) -> None:
+    executor_bench = load_bench_module("executor_bench")
+    out = tmp_path / "out"
+    figures = executor_bench.run_cli(batch, out, "processes", 2)
+    # Both are measured, each apart: the driver's from itself, the workers' from /proc.
+    assert figures["driver"] > 0 and figures["workers"] > 0
+    assert figures["wall"] > figures["driver"]
+    assert executor_bench.reports(out) == {
+        name: text for name, text in reports(inline_reports).items() if name.endswith(".json")
+    }
