@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from support import SEEDS
 
-from veracity import Document, Pipeline, StoryReport
+from veracity import Document, Pipeline
 from veracity.cli.main import main
 from veracity.cli.output import INDEX_NAME, BatchDirectory, IndexEntry, file_stem
 from veracity.pipeline.context import StageContext
@@ -244,22 +244,24 @@ def test_a_batch_reads_its_stories_as_it_runs_them(
     # A batch bigger than memory must not be read whole before the first story is written.
     events: list[str] = []
     load_documents = Pipeline.load_documents
-    write_story = BatchDirectory.write_story
+    write_texts = BatchDirectory.write_texts
 
     def reading(self: Pipeline, path: Path, context: StageContext | None = None) -> list[Document]:
         events.append(f"read {path.parent.name}")
         return load_documents(self, path, context)
 
-    def writing(self: BatchDirectory, report: StoryReport, fingerprint: str) -> IndexEntry:
-        events.append(f"wrote {report.story.id}")
-        return write_story(self, report, fingerprint)
+    def writing(
+        self: BatchDirectory, story_id: str, texts: dict[str, str], **entry: Any
+    ) -> IndexEntry:
+        events.append(f"wrote {story_id}")
+        return write_texts(self, story_id, texts, **entry)
 
     monkeypatch.setattr(Pipeline, "load_documents", reading)
-    monkeypatch.setattr(BatchDirectory, "write_story", writing)
+    monkeypatch.setattr(BatchDirectory, "write_texts", writing)
     batch = make_batch(tmp_path, 20)
-    result = CliRunner().invoke(
-        main, ["run", str(batch), "--out", str(tmp_path / "out"), "--story-concurrency", "1"]
-    )
+    # Inline, the stories are read in this process (a worker process reads its own).
+    command = ["run", str(batch), "--out", str(tmp_path / "out"), "--story-concurrency", "1"]
+    result = CliRunner().invoke(main, [*command, "--executor", "inline"])
     assert result.exit_code == 0, result.output
     assert events.index("wrote story-000") < events.index("read story-019")
 

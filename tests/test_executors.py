@@ -25,6 +25,7 @@ from executor_plugins import KillsItsWorker, Marker, Unpicklable
 from support import SEEDS, load_bench_module
 
 from veracity import ConfigurationError, Pipeline, RunReport, Settings
+from veracity.cli import rendered
 from veracity.cli.main import main
 from veracity.cli.output import INDEX_NAME
 from veracity.llm import LLMClient, LLMSettings
@@ -172,6 +173,96 @@ def test_a_story_whose_worker_dies_runs_again(batch: Path, tmp_path: Path) -> No
     assert sorted(story.story.id for story in report.stories) == sorted(
         [*(f"story-{n:03d}" for n in range(6)), "seeds"]
     )
+
+
+def test_a_story_that_cannot_be_read_on_processes_fails_alone_with_one_line(
+    batch: Path, tmp_path: Path
+) -> None:
+    stories = tmp_path / "stories"
+    shutil.copytree(batch, stories)
+    (stories / "scan").mkdir()
+    (stories / "scan" / "front-page.pdf").write_bytes(b"%PDF-1.4 not an article")
+    out = tmp_path / "out"
+    code, stderr = run_cli(str(stories), "--out", str(out), "--executor", "processes")
+    assert code == 2, stderr
+    assert "scan: " in stderr and "no loader reads .pdf" in stderr
+    failed = [entry for entry in index(out) if entry["status"] == "failed"]
+    assert [entry["story_id"] for entry in failed] == ["scan"]
+    assert len(reports(out)) == 7
+
+
+def test_a_file_left_out_of_a_story_on_processes_is_told_and_the_story_goes_on(
+    batch: Path, tmp_path: Path
+) -> None:
+    stories = tmp_path / "stories"
+    shutil.copytree(batch, stories)
+    (stories / "story-001" / "c.pdf").write_bytes(b"%PDF-1.4 not an article")
+    out = tmp_path / "out"
+    code, stderr = run_cli(str(stories), "--out", str(out), "--executor", "processes", "-q")
+    assert code == 2, stderr
+    assert stderr.count("no loader reads .pdf") == 1
+    assert next(line for line in stderr.splitlines() if "c.pdf" in line).startswith("error ")
+    assert all(entry["status"] == "done" for entry in index(out))
+    assert "story-001.json" in reports(out)
+
+
+def test_the_driver_neither_reads_nor_renders_the_stories_on_processes(
+    batch: Path, inline_reports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This test's process is the driver; the workers fork from a fresh fork server, so
+    # these counters see only what the driver itself does.
+    calls: list[str] = []
+    load_documents = Pipeline.load_documents
+    render_report = rendered.render_report
+
+    def reading(self: Pipeline, path: Path, context: object = None) -> object:
+        calls.append(f"read {path}")
+        return load_documents(self, path, context)  # type: ignore[arg-type]
+
+    def rendering(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
+        calls.append(f"rendered {report.stories[0].story.id}")
+        return render_report(pipeline, report, format_name)
+
+    monkeypatch.setattr(Pipeline, "load_documents", reading)
+    monkeypatch.setattr(rendered, "render_report", rendering)
+    out = tmp_path / "out"
+    command = [str(batch), "--out", str(out), "-f", "json", "-f", "md"]
+    code, stderr = run_cli(*command, "--executor", "processes", "--workers", "2")
+    assert code == 0, stderr
+    assert calls == []
+    assert reports(out) == reports(inline_reports)
+
+
+def test_inline_reads_and_renders_in_this_process(
+    batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The counterpart of the test above: the counters do see the work done here.
+    calls: list[str] = []
+    render_report = rendered.render_report
+
+    def rendering(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
+        calls.append(report.stories[0].story.id)
+        return render_report(pipeline, report, format_name)
+
+    monkeypatch.setattr(rendered, "render_report", rendering)
+    code, stderr = run_cli(str(batch), "--out", str(tmp_path / "out"), "--executor", "inline")
+    assert code == 0, stderr
+    assert sorted(calls) == sorted([*(f"story-{n:03d}" for n in range(6)), "seeds"])
+
+
+def test_a_changed_story_runs_again_on_processes_and_the_others_are_skipped(
+    batch: Path, tmp_path: Path
+) -> None:
+    stories = tmp_path / "stories"
+    shutil.copytree(batch, stories)
+    out = tmp_path / "out"
+    assert run_cli(str(stories), "--out", str(out), "--executor", "processes")[0] == 0
+    (stories / "story-004" / "b.txt").write_text(f"{DAM_COPY} It cost 99 million euros.")
+    code, stderr = run_cli(str(stories), "--out", str(out), "--executor", "processes")
+    assert code == 0, stderr
+    assert stderr.count("already done, skipped") == 6
+    assert "99 million" in (out / "story-004.json").read_text(encoding="utf-8")
+    assert [entry["story_id"] for entry in index(out)][-1] == "story-004"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -431,3 +522,17 @@ def test_an_llm_run_on_processes_keeps_within_the_concurrency_and_answers_alike(
         return [story.model_dump(exclude={"timings"}) for story in report.stories]
 
     assert findings(spread) == findings(inline)
+
+
+def test_the_executor_bench_measures_the_driver_and_its_workers_apart(
+    batch: Path, inline_reports: Path, tmp_path: Path
+) -> None:
+    executor_bench = load_bench_module("executor_bench")
+    out = tmp_path / "out"
+    figures = executor_bench.run_cli(batch, out, "processes", 2)
+    # Both are measured, each apart: the driver's from itself, the workers' from /proc.
+    assert figures["driver"] > 0 and figures["workers"] > 0
+    assert figures["wall"] > figures["driver"]
+    assert executor_bench.reports(out) == {
+        name: text for name, text in reports(inline_reports).items() if name.endswith(".json")
+    }

@@ -33,11 +33,25 @@ from veracity.cli.output import (
     write_atomically,
 )
 from veracity.cli.progress import RunProgress
+from veracity.cli.rendered import (
+    BatchRenderer,
+    RenderedStory,
+    StoryDisplay,
+    ranking,
+    render_report,
+    story_display,
+)
 from veracity.errors import ConfigurationError, InputError, VeracityError
-from veracity.inputs.discovery import find_stories
+from veracity.inputs.discovery import StoryInput, find_stories
 from veracity.inputs.fetching import is_url
 from veracity.models import LLMUsage, RunReport, Story, StoryFailure, StoryReport, json_schema
-from veracity.pipeline.executors import EXECUTORS, choose_executor, single_threaded_blas
+from veracity.pipeline.executors import (
+    EXECUTORS,
+    Item,
+    choose_executor,
+    handed_over,
+    single_threaded_blas,
+)
 from veracity.pipeline.plugin_manager import build_plugin_manager
 from veracity.pipeline.plugin_options import (
     PluginOption,
@@ -71,56 +85,25 @@ def _format_for(out: Path | None, format_name: str | None, known: Sequence[str])
     return "json"
 
 
-def _story_table(report: StoryReport) -> Table:
-    # Each source's findings, counted as every report counts them (StoryReport.findings).
-    findings = report.findings_per_source()
-    labels = report.story.labels()
-    table = Table(
-        title=f"story {escape(report.story.id)}: {plural(len(report.story.documents), 'source')}, "
-        f"{plural(len(report.findings()), 'contradiction')}",
-        title_justify="left",
-    )
+def _story_table(display: StoryDisplay) -> Table:
+    table = Table(title=display.title, title_justify="left")
     table.add_column("rank", justify="right")
     table.add_column("source", max_width=24)
     table.add_column("score", justify="right")
     table.add_column("claims", justify="right")
     table.add_column("contradictions", justify="right")
     table.add_column("why")
-    claims_per_source: dict[str, int] = {}
-    for claim in report.claims:
-        claims_per_source[claim.source_id] = claims_per_source.get(claim.source_id, 0) + 1
-    scored = {score.source_id for score in report.scores}
-    for score in report.scores:
-        table.add_row(
-            str(score.rank),
-            escape(labels.get(score.source_id, score.source_id)),
-            f"{score.score:.2f}",
-            str(claims_per_source.get(score.source_id, 0)),
-            str(findings.get(score.source_id, 0)),
-            escape(score.reason),
-        )
-    for source_id in report.story.source_ids:
-        if source_id not in scored:
-            table.add_row(
-                "-",
-                escape(labels[source_id]),
-                "-",
-                str(claims_per_source.get(source_id, 0)),
-                str(findings.get(source_id, 0)),
-                "not scored",
-            )
+    for row in display.rows:
+        table.add_row(*row)
     return table
 
 
-def _show_story(report: StoryReport, *, quiet: bool) -> None:
+def _show_story(display: StoryDisplay, *, quiet: bool) -> None:
     if quiet:
         return
-    console.print(_story_table(report))
-    for warning in report.warnings:
-        console.print(
-            f"[yellow]warning[/] {escape(report.story.id)} {warning.stage}: "
-            f"{escape(report.story.readable(warning.message))}"
-        )
+    console.print(_story_table(display))
+    for line in display.warnings:
+        console.print(line)
 
 
 FIRST_STEPS = """\
@@ -220,9 +203,7 @@ def _stdin_to_file(paths: tuple[str, ...], scratch: Path) -> list[Path | str]:
     return resolved
 
 
-def _named_for_people(
-    stories: Iterator[Story | StoryFailure], scratch: Path
-) -> Iterator[Story | StoryFailure]:
+def _named_for_people(stories: Iterator[Item], scratch: Path) -> Iterator[Item]:
     """The stories, with the scratch copy of standard input named as such in their errors."""
     stdin_file = str(scratch / "stdin.jsonl")
     for item in stories:
@@ -589,7 +570,8 @@ def _run(
         total = None if any(item.multi_story for item in story_inputs) else len(story_inputs)
         return _run_loaded(
             pipeline,
-            _named_for_people(pipeline.load_inputs(story_inputs), Path(scratch)),
+            # Story folders and files are read by the worker that runs them, not here.
+            _named_for_people(handed_over(pipeline, story_inputs), Path(scratch)),
             total,
             out,
             formats,
@@ -603,7 +585,7 @@ def _run(
 
 def _run_loaded(
     pipeline: Pipeline,
-    stories: Iterator[Story | StoryFailure],
+    stories: Iterator[Item],
     total: int | None,
     out: Path | None,
     formats: list[str],
@@ -616,7 +598,7 @@ def _run_loaded(
 ) -> int:
     """Run the stories as they are read and write or print what they found."""
     report = RunReport(run=pipeline.run_info())
-    render = partial(_render, pipeline)
+    render = partial(render_report, pipeline)
     batch = None
     if directory_out and out is not None:
         try:
@@ -702,13 +684,6 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _render(pipeline: Pipeline, report: RunReport, format_name: str) -> str:
-    rendered = pipeline.plugins.pm.hook.veracity_render_report(report=report, format=format_name)
-    if not isinstance(rendered, str):
-        raise VeracityError(f"no plugin renders the format {format_name!r}")
-    return rendered
-
-
 @dataclass(frozen=True)
 class _StoryRow:
     """What the closing table and exit code need of one finished story."""
@@ -729,7 +704,8 @@ class _Tally:
     fail_on: str | None
     keep_reports: bool
     rows: list[_StoryRow] = field(default_factory=list)
-    last: StoryReport | None = None
+    # What is shown of the last story, for a run that ends with one.
+    last: StoryDisplay | None = None
     # Inputs left out of their story (URLs that could not be fetched): the run is not a success.
     unread: int = 0
     # A story an earlier run finished, skipped now, whose recorded findings fail --fail-on.
@@ -741,33 +717,35 @@ class _Tally:
                 story_id=result.story.id,
                 sources=len(result.story.documents),
                 contradictions=len(result.findings()),
-                ranking=_ranking(result),
+                ranking=ranking(result),
                 usage=result.usage,
                 fails=_fails(result, self.fail_on),
                 llm_failed=bool(result.llm_failures),
             )
         )
-        self.last = result
+        self.last = story_display(result)
         if self.keep_reports:
             report.stories.append(result)
 
-
-def _ranking(result: StoryReport) -> str:
-    """The sources best first, or why there is no order."""
-    if len(result.story.documents) == 1:
-        return "one source: nothing to cross-check it against"
-    if len(result.scores) > 1 and len({score.rank for score in result.scores}) == 1:
-        return "not ranked: no source disagrees with another"
-    labels = result.story.labels()
-    return ", ".join(
-        f"{labels.get(score.source_id, score.source_id)} {score.score:.2f}"
-        for score in result.scores
-    )
+    def add_rendered(self, result: RenderedStory) -> None:
+        """A story whose files a worker rendered (its report stayed there)."""
+        self.rows.append(
+            _StoryRow(
+                story_id=result.story_id,
+                sources=result.sources,
+                contradictions=result.contradictions,
+                ranking=result.ranking,
+                usage=result.usage,
+                fails=_kinds_fail(result.findings, self.fail_on),
+                llm_failed=result.llm_failed,
+            )
+        )
+        self.last = result.display
 
 
 async def _run_batch(
     pipeline: Pipeline,
-    stories: Iterator[Story | StoryFailure],
+    stories: Iterator[Item],
     total: int | None,
     report: RunReport,
     tally: _Tally,
@@ -778,40 +756,54 @@ async def _run_batch(
 ) -> None:
     with RunProgress(console, total, quiet=quiet, verbose=verbose) as progress:
         pipeline.on_stage = progress.stage
-        fingerprints: dict[str, str] = {}
         # Stories handed to the pipeline and not yet finished.
         unfinished: set[str] = set()
+        # Stories handed over unread: their inputs left out are told when they finish.
+        unread_later: set[str] = set()
 
-        def to_run() -> Iterator[Story | StoryFailure]:
+        def to_run() -> Iterator[Item]:
             seen: set[str] = set()
             for item in stories:
-                if isinstance(item, Story):
-                    item = _unique_story(item, seen)
-                if isinstance(item, Story) and item.unread:
-                    # One line per input that failed, as soon as it fails; the story goes on.
-                    for message in item.unread:
-                        console.print(f"[red]error[/] {escape(message)}")
-                    tally.unread += len(item.unread)
-                if isinstance(item, Story) and batch is not None:
-                    fingerprints[item.id] = story_fingerprint(item, pipeline.settings, report.run)
-                    if batch.is_done(item, fingerprints[item.id]):
-                        progress.skipped(item.id)
-                        _count_skipped(tally, batch, item.id)
+                read: list[Story | StoryFailure]
+                if isinstance(item, StoryInput):
+                    item = _unique_input(item, seen)
+                    entry = batch.finished_entry(item.story_id) if batch is not None else None
+                    if entry is None or entry.status != "done":
+                        unread_later.add(item.story_id)
+                        unfinished.add(item.story_id)
+                        yield item
                         continue
-                unfinished.add(item.story_id if isinstance(item, StoryFailure) else item.id)
-                yield item
+                    # An earlier run finished this story: read it here, to tell by its
+                    # fingerprint whether it is the same story (and may be skipped).
+                    read = list(pipeline.load_inputs([item]))
+                else:
+                    read = [_unique_story(item, seen) if isinstance(item, Story) else item]
+                for story in read:
+                    if isinstance(story, Story) and story.unread:
+                        # One line per input that failed, as soon as it fails; the story goes on.
+                        _tell_unread(story.unread, tally)
+                    if isinstance(story, Story) and batch is not None:
+                        fingerprint = story_fingerprint(story, pipeline.settings, report.run)
+                        if batch.is_done(story, fingerprint):
+                            progress.skipped(story.id)
+                            _count_skipped(tally, batch, story.id)
+                            continue
+                    unfinished.add(story.story_id if isinstance(story, StoryFailure) else story.id)
+                    yield story
 
         pending = to_run()
         executor = choose_executor(pipeline, total, cli=True)
-        async with aclosing(executor.arun_stories(pipeline, pending)) as results:
+        # With a directory, the worker that runs a story renders its files: the driver
+        # writes them, and never holds the report.
+        finish = BatchRenderer(report.run, tuple(batch.formats)) if batch is not None else None
+        async with aclosing(executor.arun_stories(pipeline, pending, finish)) as results:
             async for result in results:
-                if _record(
-                    result, report, tally, batch, fingerprints, progress, quiet=quiet or total != 1
-                ):
+                story_id = _story_id(result)
+                if story_id in unread_later:
+                    _tell_unread(_unread_of(result), tally)
+                if _record(result, report, tally, batch, progress, quiet=quiet or total != 1):
                     break
-                unfinished.discard(
-                    result.story_id if isinstance(result, StoryFailure) else result.story.id
-                )
+                unfinished.discard(story_id)
         if any(failure.kind == "endpoint" for failure in report.failures):
             # The endpoint failed: the stories not yet done are reported, not run against it.
             for _ in pending:
@@ -829,16 +821,47 @@ async def _run_batch(
         _show_story(tally.last, quiet=quiet)
 
 
+def _story_id(result: StoryReport | StoryFailure | RenderedStory) -> str:
+    return result.story.id if isinstance(result, StoryReport) else result.story_id
+
+
+def _unread_of(result: StoryReport | StoryFailure | RenderedStory) -> list[str]:
+    if isinstance(result, StoryReport):
+        return result.story.unread
+    return result.unread if isinstance(result, RenderedStory) else []
+
+
+def _tell_unread(messages: list[str], tally: _Tally) -> None:
+    """One error line per input left out of its story."""
+    for message in messages:
+        console.print(f"[red]error[/] {escape(message)}")
+    tally.unread += len(messages)
+
+
+def _unique_id(story_id: str, seen: set[str]) -> str:
+    """``story_id``, or ``ID~2``, ``ID~3``... when an earlier story of the run has it."""
+    unique, number = story_id, 1
+    while unique in seen:
+        number += 1
+        unique = f"{story_id}~{number}"
+    seen.add(unique)
+    return unique
+
+
 def _unique_story(story: Story, seen: set[str]) -> Story:
     """The story, renamed ``ID~2``, ``ID~3``... when an earlier story of the run has its id
     (two JSONL files, or two batches, with a story of the same name): every story gets
     its own line in run.jsonl and its own report."""
-    story_id, number = story.id, 1
-    while story_id in seen:
-        number += 1
-        story_id = f"{story.id}~{number}"
-    seen.add(story_id)
+    story_id = _unique_id(story.id, seen)
     return story if story_id == story.id else story.model_copy(update={"id": story_id})
+
+
+def _unique_input(story_input: StoryInput, seen: set[str]) -> StoryInput:
+    """The input of a story, renamed as :func:`_unique_story` renames a story."""
+    story_id = _unique_id(story_input.story_id, seen)
+    if story_id == story_input.story_id:
+        return story_input
+    return story_input.model_copy(update={"story_id": story_id})
 
 
 def _count_skipped(tally: _Tally, batch: BatchDirectory, story_id: str) -> None:
@@ -849,11 +872,10 @@ def _count_skipped(tally: _Tally, batch: BatchDirectory, story_id: str) -> None:
 
 
 def _record(
-    result: StoryReport | StoryFailure,
+    result: StoryReport | StoryFailure | RenderedStory,
     report: RunReport,
     tally: _Tally,
     batch: BatchDirectory | None,
-    fingerprints: dict[str, str],
     progress: RunProgress,
     *,
     quiet: bool,
@@ -865,14 +887,26 @@ def _record(
             batch.write_failure(result)
         progress.finished(result)
         return result.kind == "endpoint"
-    if batch is not None:
+    if (batch is None) == isinstance(result, RenderedStory):  # pragma: no cover - a bug
+        raise VeracityError(
+            f"story {_story_id(result)}: its files are rendered for a directory, and only then"
+        )
+    if isinstance(result, RenderedStory):
+        assert batch is not None
         try:
-            batch.write_story(result, fingerprints[result.story.id])
+            batch.write_texts(
+                result.story_id,
+                result.texts,
+                fingerprint=result.fingerprint,
+                sources=result.sources,
+                contradictions=result.contradictions,
+                findings=result.findings,
+            )
         except OSError as error:
             # This story's report cannot be written (a name the file system refuses):
             # it is reported, and the batch goes on.
             failure = StoryFailure(
-                story_id=result.story.id,
+                story_id=result.story_id,
                 error=f"cannot write its report to {batch.directory}: {error.strerror or error}; "
                 "the other stories go on",
             )
@@ -880,10 +914,14 @@ def _record(
             batch.write_failure(failure)
             progress.finished(failure)
             return False
-    tally.add(result, report)
+        tally.add_rendered(result)
+        display = result.display
+    else:
+        tally.add(result, report)
+        display = tally.last or story_display(result)
     progress.finished(result)
     if not progress.live:
-        _show_story(result, quiet=quiet)
+        _show_story(display, quiet=quiet)
     return False
 
 

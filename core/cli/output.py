@@ -212,22 +212,43 @@ class BatchDirectory:
         return self._finished.get(story_id)
 
     def write_story(self, report: StoryReport, fingerprint: str) -> IndexEntry:
-        """Write the story's reports, then record it in the index."""
+        """Render the story's reports, write them, then record it in the index."""
         single = RunReport(run=self.run, stories=[report])
-        stem = self.stem_for(report.story.id)
-        files = []
-        for format_name in self.formats:
-            name = f"{stem}.{format_name}"
-            write_atomically(self.directory / name, self.render(single, format_name))
-            files.append(name)
-        entry = IndexEntry(
-            story_id=report.story.id,
-            status="done",
+        return self.write_texts(
+            report.story.id,
+            {format_name: self.render(single, format_name) for format_name in self.formats},
             fingerprint=fingerprint,
-            files=files,
             sources=len(report.story.documents),
             contradictions=len(report.findings()),
             findings=finding_kinds(report),
+        )
+
+    def write_texts(
+        self,
+        story_id: str,
+        texts: dict[str, str],
+        *,
+        fingerprint: str,
+        sources: int,
+        contradictions: int,
+        findings: list[str],
+    ) -> IndexEntry:
+        """Write a story's reports, rendered already (by the worker that ran it), one
+        file per format of the directory, each atomically; then record it in the index."""
+        stem = self.stem_for(story_id)
+        files = []
+        for format_name in self.formats:
+            name = f"{stem}.{format_name}"
+            write_atomically(self.directory / name, texts[format_name])
+            files.append(name)
+        entry = IndexEntry(
+            story_id=story_id,
+            status="done",
+            fingerprint=fingerprint,
+            files=files,
+            sources=sources,
+            contradictions=contradictions,
+            findings=findings,
         )
         self._append(entry)
         return entry

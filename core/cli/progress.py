@@ -17,6 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from veracity.cli.rendered import RenderedStory
 from veracity.models import LLMUsage, StoryFailure, StoryReport
 from veracity.pipeline.events import StageEvent
 from veracity.wording import plural
@@ -106,8 +107,8 @@ class RunProgress:
                 f"[{self.done}/{self._total_text}] {escape(story_id)}: already done, skipped"
             )
 
-    def finished(self, result: StoryReport | StoryFailure) -> None:
-        """A story finished or failed."""
+    def finished(self, result: StoryReport | StoryFailure | RenderedStory) -> None:
+        """A story finished (its report, or its files rendered by a worker) or failed."""
         self._advance()
         if isinstance(result, StoryFailure):
             # An endpoint failure is the run's, not the story's: said once, with its fix, at the end.
@@ -121,11 +122,16 @@ class RunProgress:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, status=self._status())
         elif not self.quiet:
-            seconds = sum(result.timings.values())
+            if isinstance(result, RenderedStory):
+                story_id, sources, found = result.story_id, result.sources, result.contradictions
+                seconds = result.seconds
+            else:
+                story_id, sources = result.story.id, len(result.story.documents)
+                found, seconds = len(result.findings()), sum(result.timings.values())
             self.console.print(
-                f"[{self.done}/{self._total_text}] {escape(result.story.id)}: "
-                f"{plural(len(result.story.documents), 'source')}, "
-                f"{plural(len(result.findings()), 'contradiction')} ({seconds:.2f} s)"
+                f"[{self.done}/{self._total_text}] {escape(story_id)}: "
+                f"{plural(sources, 'source')}, "
+                f"{plural(found, 'contradiction')} ({seconds:.2f} s)"
             )
 
     def _advance(self) -> None:

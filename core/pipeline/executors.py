@@ -6,6 +6,12 @@ writes them. Every executor runs a story with the same code
 (:meth:`Pipeline.arun_story`) and the same plugins, so the reports are the same
 whichever ran them, apart from the timings.
 
+So that the driver does almost nothing per story (on 2 cores it shares a core with the
+workers), a story may be handed over unread, as the :class:`StoryInput` discovery found
+(the worker reads and cleans its files), and the caller may give a ``finish`` function
+that the worker applies to the report (the CLI renders the report files there and sends
+back their text and a few figures, not the report).
+
 - ``inline``: the caller's event loop (:meth:`Pipeline.arun_stories`), a few
   stories at a time. The default of the Python API, of one story, and of an LLM
   run (waiting on the endpoint, not on the CPU; one loop keeps the one request
@@ -13,8 +19,8 @@ whichever ran them, apart from the timings.
 - ``processes``: a local pool of worker processes (``--workers``, default the
   number of cores); the default of an offline batch of more than one story.
 - ``ray``: Ray tasks on a local or remote cluster (``--ray-address``;
-  ``pip install 'veracity[ray]'``). A task returns the story's report to the
-  driver, and only the driver writes files, so no node needs to reach the output
+  ``pip install 'veracity[ray]'``). A task returns the story's report (or, from
+  the CLI, its rendered files) to the driver, and only the driver writes files, so no node needs to reach the output
   directory, and a task that Ray runs again after its worker died (``max_retries``)
   still yields one result: a story is never written twice.
 
@@ -41,7 +47,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -51,6 +57,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import pluggy
 
 from veracity.errors import ConfigurationError
+from veracity.inputs.discovery import StoryInput
 from veracity.models import Story, StoryFailure, StoryReport
 from veracity.pipeline import hookspecs
 from veracity.pipeline.events import StageEvent
@@ -67,6 +74,11 @@ if TYPE_CHECKING:
 EXECUTORS = ("inline", "processes", "ray")
 ExecutorName = Literal["inline", "processes", "ray"]
 Result = StoryReport | StoryFailure
+# What an executor takes: a story, one that failed to load, or one still to be read.
+Item = Story | StoryFailure | StoryInput
+# Applied to each report where the story ran (picklable: a module-level function or object);
+# the executor yields what it returns instead of the report.
+Finish = Callable[["Pipeline", StoryReport], Any]
 # Times a story is started again after the process running it died (an OOM kill, a crash).
 WORKER_RETRIES = 2
 
@@ -77,10 +89,46 @@ class Executor(Protocol):
     name: str
 
     def arun_stories(
-        self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
-    ) -> AsyncGenerator[Result, None]:
-        """Run ``stories`` (read as they are needed) and yield each result as it finishes."""
+        self, pipeline: Pipeline, stories: Iterable[Item], finish: Finish | None = None
+    ) -> AsyncGenerator[Any, None]:
+        """Run ``stories`` (read as they are needed) and yield each result as it finishes.
+
+        :param stories: stories, failures to pass on, or inputs to read where they run.
+        :param finish: applied to each report where its story ran; its answer is yielded
+            instead of the report (failures are yielded as they are).
+        """
         ...
+
+
+def item_id(item: Item | Result) -> str:
+    """The story id of an item or a result."""
+    if isinstance(item, StoryReport):
+        return item.story.id
+    return item.story_id if isinstance(item, (StoryFailure, StoryInput)) else item.id
+
+
+def handed_over(pipeline: Pipeline, inputs: Iterable[StoryInput]) -> Iterator[Item]:
+    """The inputs as an executor should get them: a story of files unread (its worker reads
+    it), the others read here.
+
+    A JSON Lines file holds many stories: read in one worker, they would all run there.
+    Web addresses are fetched here, so that one that cannot be fetched is reported as
+    soon as it fails, and the page cache has one writer.
+    """
+    for story_input in inputs:
+        if story_input.multi_story or story_input.urls:
+            yield from pipeline.load_inputs([story_input])
+        else:
+            yield story_input
+
+
+def loaded(pipeline: Pipeline, items: Iterable[Item]) -> Iterator[StoryOrFailure]:
+    """The items with every :class:`StoryInput` read (here, in this process)."""
+    for item in items:
+        if isinstance(item, StoryInput):
+            yield from pipeline.load_inputs([item])
+        else:
+            yield item
 
 
 def single_threaded_blas() -> None:
@@ -140,11 +188,14 @@ class InlineExecutor:
     name = "inline"
 
     async def arun_stories(
-        self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
-    ) -> AsyncGenerator[Result, None]:
-        async with contextlib.aclosing(pipeline.arun_stories(stories)) as results:
+        self, pipeline: Pipeline, stories: Iterable[Item], finish: Finish | None = None
+    ) -> AsyncGenerator[Any, None]:
+        async with contextlib.aclosing(pipeline.arun_stories(loaded(pipeline, stories))) as results:
             async for result in results:
-                yield result
+                if finish is not None and isinstance(result, StoryReport):
+                    yield finish(pipeline, result)
+                else:
+                    yield result
 
 
 # -- what a worker needs to rebuild the pipeline ---------------------------------------------
@@ -169,12 +220,16 @@ class WorkerSpec:
     plugins: tuple[PluginRef, ...]
     blocked: tuple[str, ...]
     llm_settings: Any | None = None
+    finish: Finish | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-def worker_spec(pipeline: Pipeline, executor: str, workers: int = 1) -> WorkerSpec:
+def worker_spec(
+    pipeline: Pipeline, executor: str, workers: int = 1, finish: Finish | None = None
+) -> WorkerSpec:
     """The plugins, settings and LLM endpoint of ``pipeline``, for workers to rebuild.
 
+    :param finish: applied to each report in the worker (see :class:`Executor`).
     :raises ConfigurationError: a plugin object that cannot be sent to a worker.
     """
     manager = pipeline.plugins
@@ -205,6 +260,7 @@ def worker_spec(pipeline: Pipeline, executor: str, workers: int = 1) -> WorkerSp
         plugins=tuple(refs),
         blocked=tuple(blocked),
         llm_settings=llm_settings,
+        finish=finish,
     )
 
 
@@ -281,25 +337,42 @@ _PROCESS_SPEC: WorkerSpec | None = None
 
 @dataclass
 class Outcome:
-    """What a worker sends back for one story: the result and the stages it went through."""
+    """What a worker sends back for one item: its results (``finish``'s answers for the
+    reports when there is a ``finish``) and the stages its story went through.
 
-    result: Result | None
+    An input of one story gives one result, its story or its failure to load; an input
+    that holds no story at all (a loader found nothing in its files) gives none, as it
+    would have in the driver.
+    """
+
+    results: list[Any]
     events: list[StageEvent]
     setup_error: str | None = None
 
 
-def run_in_worker(spec: WorkerSpec, story: Story) -> Outcome:
-    """Run one story in this worker, with the pipeline ``spec`` describes (built once)."""
+def run_in_worker(spec: WorkerSpec, item: Item) -> Outcome:
+    """Run one item in this worker, with the pipeline ``spec`` describes (built once):
+    read it if it is an input, run its story, and apply ``spec.finish`` to the report."""
     try:
         pipeline = _PIPELINES.get(spec.token)
         if pipeline is None:
             single_threaded_blas()
             pipeline = _PIPELINES[spec.token] = build_worker_pipeline(spec)
     except WorkerSetupError as error:
-        return Outcome(None, [], setup_error=str(error))
+        return Outcome([], [], setup_error=str(error))
     events: list[StageEvent] = []
     pipeline.on_stage = events.append
-    return Outcome(_worker_loop().run_until_complete(story_result(pipeline, story)), events)
+    results: list[Any] = []
+    for story in loaded(pipeline, [item]):
+        result = (
+            story
+            if isinstance(story, StoryFailure)
+            else _worker_loop().run_until_complete(story_result(pipeline, story))
+        )
+        if spec.finish is not None and isinstance(result, StoryReport):
+            result = spec.finish(pipeline, result)
+        results.append(result)
+    return Outcome(results, events)
 
 
 _LOOP: asyncio.AbstractEventLoop | None = None
@@ -354,17 +427,20 @@ def _exit_with(driver: int) -> None:
             os._exit(1)
 
 
-def _process_task(story: Story) -> Outcome:
+def _process_task(item: Item) -> Outcome:
     if _PROCESS_SPEC is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker started without its spec")
-    return run_in_worker(_PROCESS_SPEC, story)
+    return run_in_worker(_PROCESS_SPEC, item)
 
 
 # -- the driver side ---------------------------------------------------------------------------
 
 
-def _result_id(result: Result) -> str:
-    return result.story_id if isinstance(result, StoryFailure) else result.story.id
+def _result_id(result: Any) -> str:
+    """The story id of a result, or of ``finish``'s answer (which has a ``story_id``)."""
+    if isinstance(result, StoryReport):
+        return result.story.id
+    return str(result.story_id)
 
 
 class _RemoteExecutor(ABC):
@@ -385,8 +461,8 @@ class _RemoteExecutor(ABC):
         """Start the workers for ``spec``."""
 
     @abstractmethod
-    def _submit(self, story: Story) -> asyncio.Future[Outcome]:
-        """Hand one story to a worker; its outcome arrives in the future."""
+    def _submit(self, item: Item) -> asyncio.Future[Outcome]:
+        """Hand one story (or input) to a worker; its outcome arrives in the future."""
 
     def _lost(self, error: BaseException) -> bool:
         """True when ``error`` means the worker died (the story may run again)."""
@@ -401,15 +477,16 @@ class _RemoteExecutor(ABC):
         """Stop the workers; ``cancel`` drops the stories not yet finished."""
 
     async def arun_stories(
-        self, pipeline: Pipeline, stories: Iterable[StoryOrFailure]
-    ) -> AsyncGenerator[Result, None]:
-        self._start(worker_spec(pipeline, self.name, self._slots()))
+        self, pipeline: Pipeline, stories: Iterable[Item], finish: Finish | None = None
+    ) -> AsyncGenerator[Any, None]:
+        self._start(worker_spec(pipeline, self.name, self._slots(), finish))
         finished = False
-        # Twice the workers in flight: the next story is queued when one finishes.
+        # Twice the workers in flight: the next story is queued when one finishes, so a
+        # worker never waits for the driver (which does little per story: write the texts).
         window = self._slots() * 2
-        pending: dict[asyncio.Future[Outcome], Story] = {}
+        pending: dict[asyncio.Future[Outcome], Item] = {}
         attempts: dict[str, int] = {}
-        source: Iterator[StoryOrFailure] = iter(stories)
+        source: Iterator[Item] = iter(stories)
         exhausted = False
         try:
             while True:
@@ -429,10 +506,10 @@ class _RemoteExecutor(ABC):
                         break
                     continue
                 done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                results: list[Result] = []
-                lost: list[Story] = []
+                results: list[Any] = []
+                lost: list[Item] = []
                 for future in done:
-                    story = pending.pop(future)
+                    item = pending.pop(future)
                     error = future.exception()
                     if error is None:
                         outcome = future.result()
@@ -441,39 +518,39 @@ class _RemoteExecutor(ABC):
                         for event in outcome.events:
                             if pipeline.on_stage is not None:
                                 pipeline.on_stage(event)
-                        assert outcome.result is not None
-                        results.append(outcome.result)
+                        results.extend(outcome.results)
                     elif self._lost(error):
-                        lost.append(story)
+                        lost.append(item)
                     else:
                         results.append(
                             StoryFailure(
-                                story_id=story.id,
+                                story_id=item_id(item),
                                 error=f"{self.name} worker failed: {type(error).__name__}: {error}",
                             )
                         )
                 if lost:
                     # A worker died: the pool is replaced, the stories it was running start
                     # again (a few times at most), and so do the others the old pool held.
-                    victims = [story for story in pending.values()]
+                    victims = list(pending.values())
                     for future in pending:
                         future.cancel()
                     pending.clear()
                     self._restart()
-                    for story in lost:
-                        attempts[story.id] = attempts.get(story.id, 0) + 1
-                        if attempts[story.id] > WORKER_RETRIES:
+                    for item in lost:
+                        story_id = item_id(item)
+                        attempts[story_id] = attempts.get(story_id, 0) + 1
+                        if attempts[story_id] > WORKER_RETRIES:
                             results.append(
                                 StoryFailure(
-                                    story_id=story.id,
+                                    story_id=story_id,
                                     error=f"the worker process running it died "
-                                    f"{attempts[story.id]} times (out of memory?)",
+                                    f"{attempts[story_id]} times (out of memory?)",
                                 )
                             )
                         else:
-                            pending[self._submit(story)] = story
-                    for story in victims:
-                        pending[self._submit(story)] = story
+                            pending[self._submit(item)] = item
+                    for item in victims:
+                        pending[self._submit(item)] = item
                 for result in sorted(results, key=_result_id):
                     yield result
             finished = True
@@ -512,7 +589,11 @@ class ProcessExecutor(_RemoteExecutor):
             # child would inherit half-way. The fork server is one clean process, started once,
             # with veracity already imported, from which each worker forks quickly.
             server = multiprocessing.get_context("forkserver")
-            server.set_forkserver_preload(["veracity.pipeline.runner", *DEFAULT_PLUGINS])
+            preload = ["veracity.pipeline.runner", *DEFAULT_PLUGINS]
+            if self._spec.finish is not None:
+                # Imported once in the fork server, not in each worker as its spec arrives.
+                preload.append(type(self._spec.finish).__module__)
+            server.set_forkserver_preload(preload)
             context = server
         else:
             context = multiprocessing.get_context("spawn")
@@ -523,9 +604,9 @@ class ProcessExecutor(_RemoteExecutor):
             initargs=(self._spec, os.getpid()),
         )
 
-    def _submit(self, story: Story) -> asyncio.Future[Outcome]:
+    def _submit(self, item: Item) -> asyncio.Future[Outcome]:
         assert self._pool is not None
-        future: Future[Outcome] = self._pool.submit(_process_task, story)
+        future: Future[Outcome] = self._pool.submit(_process_task, item)
         return asyncio.wrap_future(future)
 
     def _lost(self, error: BaseException) -> bool:
@@ -555,8 +636,8 @@ class ProcessExecutor(_RemoteExecutor):
             pool.shutdown(wait=True)
 
 
-def _ray_task(spec: WorkerSpec, story: Story) -> Outcome:
-    return run_in_worker(spec, story)
+def _ray_task(spec: WorkerSpec, item: Item) -> Outcome:
+    return run_in_worker(spec, item)
 
 
 class RayExecutor(_RemoteExecutor):
@@ -616,8 +697,8 @@ class RayExecutor(_RemoteExecutor):
         self._spec_ref = ray.put(spec)
         self._task = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(_ray_task)
 
-    def _submit(self, story: Story) -> asyncio.Future[Outcome]:
-        ref = self._task.remote(self._spec_ref, story)
+    def _submit(self, item: Item) -> asyncio.Future[Outcome]:
+        ref = self._task.remote(self._spec_ref, item)
         self._refs.append(ref)
         return asyncio.wrap_future(ref.future())
 

@@ -55,7 +55,7 @@ from veracity.models import (
 from veracity.pipeline import second_opinion
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.events import StageEvent
-from veracity.pipeline.executors import choose_executor
+from veracity.pipeline.executors import Item, choose_executor, handed_over
 from veracity.pipeline.plugin_manager import PluginManager, build_plugin_manager
 from veracity.settings import Settings
 from veracity.version import __version__
@@ -588,10 +588,11 @@ class Pipeline:
         stories = [item for item in given if isinstance(item, Story)]
         if paths and stories:
             raise InputError("run() takes paths or stories, not both; load the paths first")
-        items: Iterable[StoryOrFailure] = self.load(paths) if paths else stories
         report = RunReport(run=self.run_info())
         # Inline unless settings.executor names another (see pipeline.executors).
         executor = choose_executor(self, None)
+        # Files are read where their story runs (in a worker, not here).
+        items: Iterable[Item] = handed_over(self, discover(paths)) if paths else stories
         async for result in executor.arun_stories(self, items):
             if isinstance(result, StoryFailure):
                 report.failures.append(result)
