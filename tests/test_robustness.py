@@ -422,6 +422,33 @@ def test_item_6_checking_two_copies_of_a_long_paragraph_does_work_linear_in_thei
     assert large / small < 6, f"{small:,} lines for 2 x 10 KB, {large:,} for 2 x 40 KB"
 
 
+REPORTED_TWICE = (
+    "The dam cost 1.2 billion euros, Ana Ortiz said on Monday. "
+    "The dam cost 1.2 billion euros, Ana Ortiz said on Friday. "
+)
+
+
+def test_item_6_a_claim_matched_equally_all_through_a_long_source_is_checked_in_linear_work() -> (
+    None
+):
+    """Two sentences of the other source equally like the claim, each repeated all through
+    it: the few best matches are picked without listing every place they stand."""
+
+    def story(size: int) -> Story:
+        repeated = (REPORTED_TWICE * (size // len(REPORTED_TWICE) + 1))[:size]
+        return Story(
+            id="long",
+            documents=[
+                Document(id="one", text=long_paragraph(size)),
+                Document(id="two", text=repeated),
+            ],
+        )
+
+    # Listing every place costs little per place: eight times the text shows it.
+    small, large = lines_of_veracity_run(story(20_000)), lines_of_veracity_run(story(160_000))
+    assert large / small < 12, f"{small:,} lines for 2 x 20 KB, {large:,} for 2 x 160 KB"
+
+
 def test_item_6_checking_one_long_paragraph_takes_memory_linear_in_its_length() -> None:
     """No table of every pair of sentences: four times the text, at most about four times
     the memory at its peak."""

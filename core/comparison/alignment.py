@@ -11,6 +11,7 @@ product, though they still count in each sentence's norm.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -18,6 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -227,11 +229,11 @@ class StoryAlignment:
             while position < len(found) and found[position][0] == similarity:
                 tied.append(found[position][1])
                 position += 1
-            if len(tied) == 1:
-                indices = occurrences[tied[0]]
-            else:
-                indices = sorted(other for row in tied for other in occurrences[row])
-            for other_index in indices if limit is None else indices[: limit - len(result)]:
+            # Each row's sentences ascend: merged lazily, only as many as are wanted are read
+            # (a row repeated all through a long source has thousands).
+            merged = heapq.merge(*(occurrences[row] for row in tied))
+            wanted = None if limit is None else limit - len(result)
+            for other_index in islice(merged, wanted):
                 result.append(
                     AlignedSentence.model_construct(
                         source_id=source_id,
