@@ -124,14 +124,8 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int, paragrap
     while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        # Constructed, not validated: 0 <= start < end by construction, and a long text has
-        # hundreds of thousands of sentences (validation was a third of the splitting).
         sentences.append(
-            Sentence.model_construct(
-                text=text[start:end],
-                span=Span.model_construct(start=start, end=end),
-                paragraph=paragraph,
-            )
+            Sentence(text=text[start:end], span=Span(start=start, end=end), paragraph=paragraph)
         )
 
 
