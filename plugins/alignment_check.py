@@ -19,6 +19,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from veracity.comparison.alignment import ALIGNED, AlignedSentence, StoryAlignment, content_words
 from veracity.comparison.calibration import calibrated_confidence
 from veracity.comparison.differences import Difference, differences_by_confidence
@@ -35,7 +38,7 @@ from veracity.models import (
 from veracity.pipeline.context import StageContext
 from veracity.pipeline.hookspecs import hookimpl
 from veracity.text.dates import dateline_date
-from veracity.text.names import recase
+from veracity.text.names import case_words, recase
 from veracity.text.quantities import find_quantities
 
 NAME = "alignment_check"
@@ -276,7 +279,7 @@ def check_claim(
     for other in story.documents:
         if other.id == claim.source_id:
             continue
-        matches = alignment.matches(claim.source_id, index, other.id)[:CANDIDATES]
+        matches = alignment.matches(claim.source_id, index, other.id, limit=CANDIDATES)
         verdict = _verdict_from_matches(claim, claim_sentence, other, matches, alignment, published)
         if verdict is None:
             similarity = alignment.best_similarity(claim.source_id, index, other.id)
@@ -291,6 +294,30 @@ def check_claim(
             )
         verdicts.append(verdict)
     return verdicts
+
+
+def _earliest_difference(
+    alignment: StoryAlignment,
+    source_id: str,
+    row: int,
+    matrix: npt.NDArray[np.float32],
+    published: dt.date | None,
+) -> tuple[int, tuple[Difference, ...]] | None:
+    """The first sentence of the source that reports the same as the text of ``row``
+    (similarity at least SELF_SIMILAR) and differs from it, with the differences.
+
+    Only distinct texts are compared, in the order they first appear: a text repeated
+    all through a long paragraph costs one comparison, not one per repeat.
+    """
+    text = alignment.sentences[source_id][alignment.first_with_row(source_id, row)].text
+    for other_row in np.flatnonzero(matrix[row] >= SELF_SIMILAR).tolist():
+        earlier = alignment.first_with_row(source_id, other_row)
+        differences = differences_by_confidence(
+            text, alignment.sentences[source_id][earlier].text, published, published
+        )
+        if differences:
+            return earlier, differences
+    return None
 
 
 def self_contradictions(
@@ -310,41 +337,42 @@ def self_contradictions(
             by_sentence.setdefault((claim.source_id, index), claim)
     for document in story.documents:
         sentences = alignment.sentences[document.id]
-        matrix = alignment.similarity_matrix(document.id, document.id)
+        matrix = alignment.distinct_matrix(document.id, document.id)
+        # Sentences of the same text compare alike: each distinct text is compared once,
+        # and the earliest sentence it differs from is kept (None: it differs from none).
+        earliest: dict[int, tuple[int, tuple[Difference, ...]] | None] = {}
         for later in range(len(sentences)):
             later_claim = by_sentence.get((document.id, later))
             if later_claim is None:
                 continue
-            for earlier in range(later):
-                if matrix[later, earlier] < SELF_SIMILAR:
-                    continue
-                differences = differences_by_confidence(
-                    sentences[later].text,
-                    sentences[earlier].text,
-                    published[document.id],
-                    published[document.id],
+            row = alignment.row_of(document.id, later)
+            if row not in earliest:
+                earliest[row] = _earliest_difference(
+                    alignment, document.id, row, matrix, published[document.id]
                 )
-                if differences:
-                    verdicts.append(
-                        Verdict(
-                            claim_id=later_claim.id,
-                            source_id=document.id,
-                            against_source_id=document.id,
-                            stance=Stance.CONTRADICTS,
-                            disagreement=differences[0].kind,
-                            evidence=sentences[earlier].text,
-                            evidence_span=sentences[earlier].span,
-                            explanation="contradicts an earlier sentence of the same source: "
-                            + "; ".join(difference.explanation for difference in differences),
-                            confidence=calibrated_confidence(
-                                f"self.{differences[0].rule}",
-                                differences[0].confidence * SELF_PRIOR,
-                            ),
-                            checker=NAME,
-                            rule=f"self.{differences[0].rule}",
-                        )
-                    )
-                    break
+            found = earliest[row]
+            if found is None or found[0] >= later:
+                continue
+            earlier, differences = found
+            verdicts.append(
+                Verdict(
+                    claim_id=later_claim.id,
+                    source_id=document.id,
+                    against_source_id=document.id,
+                    stance=Stance.CONTRADICTS,
+                    disagreement=differences[0].kind,
+                    evidence=sentences[earlier].text,
+                    evidence_span=sentences[earlier].span,
+                    explanation="contradicts an earlier sentence of the same source: "
+                    + "; ".join(difference.explanation for difference in differences),
+                    confidence=calibrated_confidence(
+                        f"self.{differences[0].rule}",
+                        differences[0].confidence * SELF_PRIOR,
+                    ),
+                    checker=NAME,
+                    rule=f"self.{differences[0].rule}",
+                )
+            )
     return verdicts
 
 
@@ -370,12 +398,18 @@ def headline_contradictions(
         if index is not None:
             by_sentence.setdefault((claim.source_id, index), claim)
     references = [document.text for document in story.documents]
+    # Recasing keeps every character, and content words are case-folded: which titles
+    # count is known before recasing, and those titles' words are looked up in one pass.
+    titled = [
+        document
+        for document in story.documents
+        if len(set(content_words(document.title.strip()))) >= 3
+    ]
+    words = frozenset().union(*(case_words(document.title.strip()) for document in titled))
     verdicts = []
-    for document in story.documents:
-        title = recase(document.title.strip(), references)
+    for document in titled:
+        title = recase(document.title.strip(), references, words=words)
         title_words = set(content_words(title))
-        if len(title_words) < 3:
-            continue
         scored = []
         for index, sentence in enumerate(alignment.sentences[document.id]):
             if (document.id, index) not in by_sentence:

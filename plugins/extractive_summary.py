@@ -36,6 +36,7 @@ class Candidate(NamedTuple):
 def _candidates(story: Story, alignment: StoryAlignment) -> list[Candidate]:
     """Every usable sentence, most widely carried and most central first."""
     order = {source_id: position for position, source_id in enumerate(story.source_ids)}
+    source_ids = story.source_ids
     candidates: list[Candidate] = []
     for source_id, sentences in alignment.sentences.items():
         for index, sentence in enumerate(sentences):
@@ -43,7 +44,7 @@ def _candidates(story: Story, alignment: StoryAlignment) -> list[Candidate]:
                 continue
             carriers = [source_id]
             centrality = 0.0
-            for other in story.source_ids:
+            for other in source_ids:
                 if other == source_id:
                     continue
                 similarity = alignment.best_similarity(source_id, index, other)
@@ -64,8 +65,7 @@ def _repeats(
     alignment: StoryAlignment, chosen: list[tuple[str, int]], source_id: str, index: int
 ) -> bool:
     for other_source, other_index in chosen:
-        matrix = alignment.similarity_matrix(source_id, other_source)
-        if matrix[index, other_index] >= REPEATS:
+        if alignment.similarity(source_id, index, other_source, other_index) >= REPEATS:
             return True
     return False
 

@@ -103,9 +103,9 @@ def related_passages(claims: list[Claim], other_id: str, alignment: StoryAlignme
         index = _claim_sentence(claim, alignment)
         if index is None:
             continue
-        for match in alignment.matches(claim.source_id, index, other_id, minimum=RELATED)[
-            :PASSAGES_PER_CLAIM
-        ]:
+        for match in alignment.matches(
+            claim.source_id, index, other_id, minimum=RELATED, limit=PASSAGES_PER_CLAIM
+        ):
             found.add(match.other_index)
     return sorted(found)
 

@@ -20,11 +20,7 @@ SHARED_WORDS = 2
 
 def _sentences_over(alignment: StoryAlignment, source_id: str, span: Span) -> list[int]:
     """Indices of the sentences of a source that overlap a span."""
-    return [
-        index
-        for index, sentence in enumerate(alignment.sentences[source_id])
-        if sentence.span.start < max(span.end, span.start + 1) and span.start < sentence.span.end
-    ]
+    return alignment.sentences_over(source_id, span.start, max(span.end, span.start + 1))
 
 
 def evidence_relation(
@@ -53,8 +49,9 @@ def evidence_relation(
         return f"shared words: {', '.join(sorted(shared)[:5])}"
     theirs = _sentences_over(alignment, other_source, evidence_span)
     if shared and own and theirs:
-        matrix = alignment.similarity_matrix(claim_source, other_source)
-        best = max(float(matrix[i, j]) for i in own for j in theirs)
+        best = max(
+            alignment.similarity(claim_source, i, other_source, j) for i in own for j in theirs
+        )
         if best >= RELATED:
             return f"similar sentences ({best:.2f})"
     return None

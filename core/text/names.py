@@ -435,7 +435,12 @@ def _common_plural(word: str) -> bool:
 _LETTERS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def recase(text: str, references: Sequence[str]) -> str:
+def case_words(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text`` that :func:`recase` looks up."""
+    return frozenset(word.lower() for word in _LETTERS.findall(text))
+
+
+def recase(text: str, references: Sequence[str], *, words: frozenset[str] | None = None) -> str:
     """``text`` with each word in the case that ``references`` most often give it.
 
     Names are found by their capitals, so a lower-cased text (a tokenized model
@@ -446,8 +451,12 @@ def recase(text: str, references: Sequence[str]) -> str:
     capitalized whatever it is (unless a capitalized word follows it: "Kevin
     Sinfield"); words the references never use keep their case.
     Every character stays where it was.
+
+    Only the casing of ``words`` (default: :func:`case_words` of ``text``) is read from
+    the references; to recase several texts against the same long references, give
+    each the words of them all, so that the references are read once for all of them.
     """
-    forms = _case_forms(tuple(references))
+    forms = _case_forms(tuple(references), case_words(text) if words is None else words)
 
     def cased(match: re.Match[str]) -> str:
         word = match.group()
@@ -458,14 +467,20 @@ def recase(text: str, references: Sequence[str]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _case_forms(references: tuple[str, ...]) -> dict[str, str]:
-    """For each lower-cased word of the references, the casing they most often give it."""
+def _case_forms(references: tuple[str, ...], words: frozenset[str]) -> dict[str, str]:
+    """For each of ``words`` that the references use, the casing they most often give it.
+
+    Limited to the words asked for: a headline has a dozen, a long article a million
+    words, whose sentence starts are costly to tell.
+    """
     forms: dict[str, Counter[str]] = {}
     openers: dict[str, Counter[str]] = {}
     for reference in references:
         matches = list(_LETTERS.finditer(reference))
         for index, match in enumerate(matches):
             word = match.group()
+            if word.lower() not in words:
+                continue
             if not _is_sentence_start(reference, match.start()):
                 forms.setdefault(word.lower(), Counter())[word] += 1
                 continue
