@@ -811,7 +811,7 @@ async def _run_batch(
         executor = choose_executor(pipeline, total, cli=True)
         async with aclosing(executor.arun_stories(pipeline, pending)) as results:
             async for result in results:
-                if _record(
+                if await _record(
                     result, report, tally, batch, fingerprints, progress, quiet=quiet or total != 1
                 ):
                     break
@@ -854,7 +854,7 @@ def _count_skipped(tally: _Tally, batch: BatchDirectory, story_id: str) -> None:
         tally.skipped_fails = True
 
 
-def _record(
+async def _record(
     result: StoryReport | StoryFailure,
     report: RunReport,
     tally: _Tally,
@@ -873,7 +873,10 @@ def _record(
         return result.kind == "endpoint"
     if batch is not None:
         try:
-            batch.write_story(result, fingerprints[result.story.id])
+            # In a thread: rendering and two fsyncs (about 10 ms a story) would stop the event
+            # loop, and with it every other story's LLM calls. One story is written at a time,
+            # in the order they finish, its reports before its line in run.jsonl.
+            await asyncio.to_thread(batch.write_story, result, fingerprints[result.story.id])
         except OSError as error:
             # This story's report cannot be written (a name the file system refuses):
             # it is reported, and the batch goes on.
