@@ -36,6 +36,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -161,6 +162,8 @@ class Measurement:
     wall: float
     stats: SimStats
     bound: float
+    cpu: float | None = None
+    """With ``--cli``: CPU seconds (user + system) of the ``veracity run`` process."""
 
     @property
     def ratio(self) -> float:
@@ -267,9 +270,13 @@ def measure_cli(
                 for key, value in os.environ.items()
                 if not key.startswith(("VERACITY_", "OPENAI_"))
             }
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             finished = subprocess.run(command, env=env, capture_output=True, text=True)
             wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # Only the command has been waited for: the simulator still runs.
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             stats = endpoint.stats()
         if finished.returncode not in (0, 1):  # 1: findings, as a gate would read them
             raise RuntimeError(
@@ -288,7 +295,9 @@ def measure_cli(
         failures = stories - len(written)
     mean_service = stats.service_seconds / stats.answered if stats.answered else config.latency
     bound = max(DEPTH * mean_service, stats.service_seconds / concurrency)
-    return Measurement(stories=stories, failures=failures, wall=wall, stats=stats, bound=bound)
+    return Measurement(
+        stories=stories, failures=failures, wall=wall, stats=stats, bound=bound, cpu=cpu
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -363,6 +372,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  run: wall {run.wall:.2f} s, bound {run.bound:.2f} s, ratio {run.ratio:.3f}, "
             f"{stats.answered} calls, max in flight {stats.max_concurrency}, "
             f"429s {stats.rate_limited}, failures {run.failures}"
+            + (f", CPU {run.cpu:.2f} s" if run.cpu is not None else "")
         )
     first = runs[0].stats
     per_story = args.stories
