@@ -10,10 +10,11 @@ numpy and the word lists load (a second or more on a busy machine).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
-from ._moved import MOVED_MODULES
+from ._moved import MOVED_MODULES as _MOVED_MODULES
 from ._moved import install as _install_moved_modules
 from .version import __version__
 
@@ -92,18 +93,18 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     """An exported name, imported from its module the first time it is asked for; or a
     submodule (``veracity.models``), as an eager package would have had it loaded."""
     module_name = _EXPORTS.get(name)
     if module_name is not None:
-        value = getattr(importlib.import_module(module_name), name)
+        value = getattr(_importlib.import_module(module_name), name)
         globals()[name] = value  # later look-ups are plain attribute reads
         return value
     submodule = f"{__name__}.{name}"
-    if not name.startswith("_") and submodule not in MOVED_MODULES:
+    if not name.startswith("_") and submodule not in _MOVED_MODULES:
         try:
-            return importlib.import_module(submodule)
+            return _importlib.import_module(submodule)
         except ModuleNotFoundError as error:
             if error.name != submodule:
                 raise
@@ -111,7 +112,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*(name for name in globals() if not name.startswith("_")), *__all__})
 
 
 __all__ = [
