@@ -20,16 +20,27 @@ alike. The response cache is off, so every call reaches the endpoint.
 
     /work/venv/bin/python bench/llm_bench.py                       # 50 × 3 sources, 200 ms, C=16
     /work/venv/bin/python bench/llm_bench.py --stories 200 --sources 5 --repeat 1
+    /work/venv/bin/python bench/llm_bench.py --cli                 # the same batch, end to end
+
+``--cli`` measures what a user waits for: the stories are written to a JSONL
+file and ``veracity run STORIES.jsonl --out DIR -f json --no-cache`` runs as a
+process of its own, timed from its start (imports, plugins) to its exit (every
+report written), against the simulator in a third process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import re
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,6 +162,8 @@ class Measurement:
     wall: float
     stats: SimStats
     bound: float
+    cpu: float | None = None
+    """With ``--cli``: CPU seconds (user + system) of the ``veracity run`` process."""
 
     @property
     def ratio(self) -> float:
@@ -199,6 +212,94 @@ async def measure(
     return Measurement(stories=stories, failures=failures, wall=wall, stats=stats, bound=bound)
 
 
+def write_stories_jsonl(path: Path, stories: Iterator[Story]) -> int:
+    """Write the stories as JSON Lines (one document per line, with its ``story`` and ``id``);
+    returns how many stories were written."""
+    count = 0
+    with path.open("w", encoding="utf-8") as stream:
+        for story in stories:
+            count += 1
+            for document in story.documents:
+                line = {"story": story.id, "id": document.id, "text": document.text}
+                stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return count
+
+
+def cli_command(
+    stories_file: Path, out: Path, *, url: str, concurrency: int, story_concurrency: int | None
+) -> list[str]:
+    """The ``veracity run`` command line of the end-to-end case."""
+    command = [sys.executable, "-m", "veracity", "run", str(stories_file), "--out", str(out)]
+    command += ["-f", "json", "--base-url", url, "--model", MODEL, "--no-cache"]
+    command += ["--concurrency", str(concurrency)]
+    if story_concurrency is not None:
+        command += ["--story-concurrency", str(story_concurrency)]
+    return command
+
+
+def measure_cli(
+    *,
+    stories: int,
+    sources: int,
+    concurrency: int,
+    config: SimConfig,
+    story_concurrency: int | None = None,
+    seed: int = 0,
+    keep: Path | None = None,
+) -> Measurement:
+    """Run one batch end to end: ``veracity run`` as a process, from its start to its exit.
+
+    :param keep: a directory to leave the reports in (to compare two versions' reports).
+    """
+    with tempfile.TemporaryDirectory(prefix="llm-bench-") as scratch:
+        stories_file = Path(scratch) / "stories.jsonl"
+        write_stories_jsonl(stories_file, generate_stories(stories, sources, seed=seed))
+        out = keep if keep is not None else Path(scratch) / "out"
+        with SimProcess(config) as endpoint:
+            command = cli_command(
+                stories_file,
+                out,
+                url=endpoint.url,
+                concurrency=concurrency,
+                story_concurrency=story_concurrency,
+            )
+            # The user's environment, minus the response cache's location and any endpoint
+            # settings it may hold: the command line says everything.
+            env = {
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith(("VERACITY_", "OPENAI_"))
+            }
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            finished = subprocess.run(command, env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # Only the command has been waited for: the simulator still runs.
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            stats = endpoint.stats()
+        if finished.returncode not in (0, 1):  # 1: findings, as a gate would read them
+            raise RuntimeError(
+                f"veracity run exited {finished.returncode}: {finished.stderr.strip()[-2000:]}"
+            )
+        entries = [
+            json.loads(line)
+            for line in (out / "run.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        written = [
+            entry
+            for entry in entries
+            if entry["status"] == "done" and all((out / name).is_file() for name in entry["files"])
+        ]
+        failures = stories - len(written)
+    mean_service = stats.service_seconds / stats.answered if stats.answered else config.latency
+    bound = max(DEPTH * mean_service, stats.service_seconds / concurrency)
+    return Measurement(
+        stories=stories, failures=failures, wall=wall, stats=stats, bound=bound, cpu=cpu
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -217,7 +318,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="batches; medians are printed")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="end to end: 'veracity run STORIES --out DIR -f json' as a process, start to exit",
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="with --cli: write the reports here (the last run's)"
+    )
     args = parser.parse_args(argv)
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep {args.keep}: already exists; name a new directory")
     config = SimConfig(
         latency=args.latency,
         distribution=args.distribution,
@@ -227,25 +338,41 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"LLM bench: {args.stories} stories x {args.sources} sources, latency {args.latency * 1000:g} ms "
         f"({args.distribution}), client concurrency {args.concurrency}, depth {DEPTH}"
+        + (", end to end (veracity run as a process)" if args.cli else "")
     )
     runs = []
-    for _ in range(args.repeat):
-        run = asyncio.run(
-            measure(
+    for number in range(args.repeat):
+        if args.cli:
+            keep = None
+            if args.keep is not None and number == args.repeat - 1:
+                keep = args.keep
+            run = measure_cli(
                 stories=args.stories,
                 sources=args.sources,
                 concurrency=args.concurrency,
                 config=config,
                 story_concurrency=args.story_concurrency,
                 seed=args.seed,
+                keep=keep,
             )
-        )
+        else:
+            run = asyncio.run(
+                measure(
+                    stories=args.stories,
+                    sources=args.sources,
+                    concurrency=args.concurrency,
+                    config=config,
+                    story_concurrency=args.story_concurrency,
+                    seed=args.seed,
+                )
+            )
         runs.append(run)
         stats = run.stats
         print(
             f"  run: wall {run.wall:.2f} s, bound {run.bound:.2f} s, ratio {run.ratio:.3f}, "
             f"{stats.answered} calls, max in flight {stats.max_concurrency}, "
             f"429s {stats.rate_limited}, failures {run.failures}"
+            + (f", CPU {run.cpu:.2f} s" if run.cpu is not None else "")
         )
     first = runs[0].stats
     per_story = args.stories

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import trafilatura
-
 from veracity.errors import InputError
 from veracity.inputs.reading import read_text
 from veracity.models import Document, DocumentMeta
@@ -25,6 +23,10 @@ def document_from_html(
 
     Raises :class:`InputError` when the page has no main text.
     """
+    # Imported on the first page: trafilatura and its lxml stack take a tenth of a second
+    # that a run of text or JSONL inputs (or an LLM run) should not wait for at start-up.
+    import trafilatura
+
     extracted = trafilatura.bare_extraction(
         html,
         url=url,

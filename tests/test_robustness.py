@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import os
 import re
+import shutil
+import signal
 import socket
+import subprocess
 import sys
+import time
 import tracemalloc
 from pathlib import Path
 from types import FrameType
@@ -302,6 +307,94 @@ def test_item_1_another_model_or_endpoint_runs_the_finished_stories_again(tmp_pa
         again = CliRunner().invoke(main, ["run", str(SEEDS), *llm_args(second.url, out)])
         assert second.requests > 0
     assert "already done, skipped" not in again.stderr
+
+
+def _start_veracity(command: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    """``veracity run`` over a batch of seed stories as a user starts it, offline, with nothing
+    of this environment's endpoint settings or plugins."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VERACITY_")}
+    env["VERACITY_LOAD_PLUGINS"] = ""
+    # A batch of copies of the seed story, run in this one process: long enough that the
+    # moments tested fall before its end (one story finishes in a third of a second, and a
+    # signal after the interpreter began to shut down is no longer the command's to handle).
+    batch = tmp_path / "batch"
+    for copy in range(12):
+        shutil.copytree(SEEDS, batch / f"seeds-{copy}")
+    return subprocess.Popen(
+        [
+            *command,
+            "run",
+            str(batch),
+            "--offline",
+            "--executor",
+            "inline",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _interpreter_start_up() -> float:
+    """Seconds a bare interpreter takes to start and stop here. No program can handle a
+    signal before its first line runs (Python's own start-up, ``site`` and the ``.pth``
+    files, dies of it), so the earliest moment tested is a few times that, well inside
+    the imports of veracity (half a second and more)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+@pytest.mark.parametrize("moment", [0.05, 0.3, 1.0])
+def test_item_12_a_signal_in_the_first_moments_exits_130_without_a_traceback(
+    tmp_path: Path, signal_number: signal.Signals, moment: float
+) -> None:
+    """Issue 15 item 12: SIGTERM or Ctrl-C while Python is still importing veracity (the
+    first second or more) stops ``python -m veracity run`` with 130, not -15 or a traceback."""
+    delay = max(moment, 3 * _interpreter_start_up())
+    process = _start_veracity([sys.executable, "-m", "veracity"], tmp_path)
+    time.sleep(delay)
+    if process.poll() is not None:
+        pytest.skip(f"the run finished within {delay:.2f} s; no moment left to interrupt")
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+
+
+def test_item_12_sigterm_while_the_console_script_starts_exits_130(tmp_path: Path) -> None:
+    """Issue 15 item 12: the installed ``veracity`` command handles SIGTERM as early as
+    ``python -m veracity`` does."""
+    script = shutil.which("veracity", path=str(Path(sys.executable).parent))
+    assert script is not None, "the veracity console script is not installed beside Python"
+    process = _start_veracity([script], tmp_path)
+    time.sleep(max(0.3, 3 * _interpreter_start_up()))
+    assert process.poll() is None, "the run finished before it could be interrupted"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+
+
+def test_item_12_importing_veracity_loads_no_pipeline_until_a_name_is_used() -> None:
+    """Issue 15 item 12: ``import veracity`` is light (so the command installs its signal
+    handling at once); the names it exports load on first use."""
+    script = (
+        "import sys, veracity\n"
+        "assert 'veracity.pipeline.runner' not in sys.modules, 'import veracity loaded the pipeline'\n"
+        "from veracity import Pipeline, Settings, Story, Document, check, hookimpl\n"
+        "assert all(getattr(veracity, name) is not None for name in veracity.__all__)\n"
+        "assert Pipeline.__module__ == 'veracity.pipeline.runner'\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr
 
 
 def a_jsonl_batch(path: Path, stories: dict[str, dict[str, str]]) -> Path:

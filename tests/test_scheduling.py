@@ -12,6 +12,7 @@ import asyncio
 import gc
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -168,3 +169,24 @@ def test_item_17_the_simulator_closes_open_connections_before_its_loop(
         sys.unraisablehook = previous_hook
     assert unraisable == []
     assert "destroyed but it is pending" not in caplog.text
+
+
+def test_the_end_to_end_bench_runs_the_command_and_finds_every_report(tmp_path: Path) -> None:
+    """``llm_bench.py --cli``: ``veracity run`` as a process against the simulator, every
+    story's report written, the calls and the bound counted from the server's side."""
+    run = llm_bench.measure_cli(
+        stories=3,
+        sources=3,
+        concurrency=8,
+        config=sim.SimConfig(latency=0.01),
+        keep=tmp_path / "out",
+    )
+    assert run.failures == 0
+    assert run.stats.answered == 3 * 7  # a summary, three extractions, three cross-checks
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.json")) == [
+        "story0000.json",
+        "story0001.json",
+        "story0002.json",
+    ]
+    assert run.cpu is not None and run.cpu > 0
+    assert run.wall >= run.bound > 0

@@ -130,16 +130,18 @@ def main(ctx: click.Context) -> None:
 
 
 def _stop_on_sigterm_while_starting(ctx: click.Context) -> None:
-    """Exit 130 on SIGTERM from here on (plugins loading, inputs read, a local model starting)
-    until the run installs its own handler, as Ctrl-C would: nothing has finished to keep.
+    """Exit 130 on SIGTERM or Ctrl-C from here on (plugins loading, inputs read, a local
+    model starting) until the run installs its own handlers: nothing has finished to keep.
+    (The entry point, :mod:`veracity.__main__`, does the same from the process's first line.)
 
-    The handler it replaces is given back when the command ends (the command may run
+    The handlers it replaces are given back when the command ends (the command may run
     inside another program, such as a test runner).
     """
     if threading.current_thread() is not threading.main_thread():
         return  # signals can only be handled in the main thread
-    previous = signal.signal(signal.SIGTERM, _exit_interrupted)
-    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.signal(signal_number, _exit_interrupted)
+        ctx.call_on_close(partial(signal.signal, signal_number, previous))
 
 
 def _exit_interrupted(signum: int, frame: object) -> None:
@@ -617,6 +619,9 @@ def _run_loaded(
     # SIGTERM (a container stopping, a job timeout) stops the run as Ctrl-C does: finished
     # stories are kept.
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C as Python has it (KeyboardInterrupt, which asyncio turns into a cancellation),
+    # not the start-up's immediate exit.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         asyncio.run(
             _run_batch(pipeline, stories, total, report, tally, batch, quiet=quiet, verbose=verbose)
@@ -636,6 +641,7 @@ def _run_loaded(
         return EXIT_INPUT
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     if out is not None and batch is None:
         try:
             write_atomically(out, render(report, formats[0]))
@@ -801,7 +807,7 @@ async def _run_batch(
                 story_id = _story_id(result)
                 if story_id in unread_later:
                     _tell_unread(_unread_of(result), tally)
-                if _record(result, report, tally, batch, progress, quiet=quiet or total != 1):
+                if await _record(result, report, tally, batch, progress, quiet=quiet or total != 1):
                     break
                 unfinished.discard(story_id)
         if any(failure.kind == "endpoint" for failure in report.failures):
@@ -871,7 +877,7 @@ def _count_skipped(tally: _Tally, batch: BatchDirectory, story_id: str) -> None:
         tally.skipped_fails = True
 
 
-def _record(
+async def _record(
     result: StoryReport | StoryFailure | RenderedStory,
     report: RunReport,
     tally: _Tally,
@@ -894,7 +900,11 @@ def _record(
     if isinstance(result, RenderedStory):
         assert batch is not None
         try:
-            batch.write_texts(
+            # In a thread: two fsyncs a story would stop the event loop, and with it every
+            # other story's LLM calls. One story is written at a time, in the order they
+            # finish, its reports before its line in run.jsonl.
+            await asyncio.to_thread(
+                batch.write_texts,
                 result.story_id,
                 result.texts,
                 fingerprint=result.fingerprint,

@@ -46,7 +46,7 @@ from .errors import (
 )
 from .messages import ChatMessage, ChatResult
 from .retry import RETRYABLE_STATUSES, RetryPolicy, should_retry
-from .settings import LLMSettings, SchemaMode, is_loopback_url
+from .settings import LLMSettings, SchemaMode, is_loopback_url, is_plain_local_url
 from .structured import (
     AnswerInvalid,
     CapabilityMemory,
@@ -835,6 +835,7 @@ class LLMClient:
             # Proxies from the environment are for the outside world; a
             # loopback server must be reached directly.
             trust_env=not is_loopback_url(self.settings.base_url),
+            verify=not is_plain_local_url(self.settings.base_url),
         )
         self._throttle = Throttle(self.settings.concurrency)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from .settings import LLMSettings
+from .settings import LLMSettings, is_plain_local_url
 
 TIMEOUT = 3.0
 # Tokens of a call that are not article text: instructions, claim lists, JSON framing.
@@ -92,7 +92,10 @@ def discover_context_window(settings: LLMSettings) -> int | None:
         headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
     root = _root(settings.base_url)
     try:
-        with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
+        local = is_plain_local_url(settings.base_url)
+        with httpx.Client(
+            timeout=TIMEOUT, headers=headers, trust_env=not local, verify=not local
+        ) as client:
             asks: tuple[Callable[[], int | None], ...] = (
                 lambda: _llama_cpp(client, root),
                 lambda: _vllm(client, settings.base_url, settings.model),

@@ -91,6 +91,13 @@ def is_loopback_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+def is_plain_local_url(url: str) -> bool:
+    """True for an ``http://`` URL of this machine. A client for it never speaks TLS (no
+    proxy is used for this machine and redirects are not followed), so it need not load
+    the certificate store, which costs a tenth of a second at start-up."""
+    return urlsplit(url).scheme == "http" and is_loopback_url(url)
+
+
 class LLMSettings(BaseModel):
     """Everything the LLM client needs; immutable once built.
 

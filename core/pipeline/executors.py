@@ -193,7 +193,9 @@ class InlineExecutor:
         async with contextlib.aclosing(pipeline.arun_stories(loaded(pipeline, stories))) as results:
             async for result in results:
                 if finish is not None and isinstance(result, StoryReport):
-                    yield finish(pipeline, result)
+                    # In a thread: rendering a report (tens of ms) on the loop would hold up
+                    # the other stories' LLM calls.
+                    yield await asyncio.to_thread(finish, pipeline, result)
                 else:
                     yield result
 

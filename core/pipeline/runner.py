@@ -58,6 +58,7 @@ from veracity.pipeline.events import StageEvent
 from veracity.pipeline.executors import Item, choose_executor, handed_over
 from veracity.pipeline.plugin_manager import PluginManager, build_plugin_manager
 from veracity.settings import Settings
+from veracity.text import lexicon
 from veracity.version import __version__
 
 T = TypeVar("T")
@@ -75,6 +76,20 @@ ENDPOINT_FAILURES: tuple[type[Exception], ...] = (
 StoryOrFailure = Story | StoryFailure
 # Stories the offline engine runs at once (and the least an LLM run does).
 OFFLINE_STORY_CONCURRENCY = 4
+
+
+def _warm_up_in_a_thread() -> None:
+    """Load what the offline checks load on first use (the English word list) in a thread,
+    once per process: while a batch's first LLM calls wait on the network the event loop
+    is idle, so the load costs nothing; done on the loop it stalls every story."""
+    if lexicon.is_warm():
+        return
+
+    def warm_up() -> None:
+        with contextlib.suppress(Exception):  # the first real use raises it, with its story
+            lexicon.warm_up()
+
+    threading.Thread(target=warm_up, name="veracity warm-up", daemon=True).start()
 
 
 def _in_daemon_thread(call: Callable[[], Any], name: str) -> asyncio.Future[Any]:
@@ -521,6 +536,7 @@ class Pipeline:
         in_flight = self.story_concurrency
         limit = asyncio.Semaphore(in_flight)
         pending: set[asyncio.Task[StoryReport | StoryFailure]] = set()
+        _warm_up_in_a_thread()
 
         async def one(item: StoryOrFailure) -> StoryReport | StoryFailure:
             if isinstance(item, StoryFailure):

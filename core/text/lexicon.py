@@ -9,9 +9,8 @@ spelling checker put it there ("Manual" for "Manuel").
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
-
-import wordfreq
 
 #: Zipf frequency (log10 of occurrences per billion words) from which a word is common:
 #: 3 is about once per million words ("pictured" 3.8, "brits" 3.5); rare surnames and
@@ -19,9 +18,39 @@ import wordfreq
 COMMON_ZIPF = 3.0
 
 
+_loaded = threading.Event()
+_loading = threading.Lock()
+
+
+def is_warm() -> bool:
+    """Whether the English list is loaded."""
+    return _loaded.is_set()
+
+
+def warm_up() -> None:
+    """Import wordfreq and load the English list now (0.2 to 0.4 s, once per process).
+
+    A batch calls it from a thread while its first calls wait on the network, so
+    neither the command's start-up nor the first offline check waits for it. Safe to
+    call from any thread and any number of times: the list is loaded once.
+    """
+    if _loaded.is_set():
+        return
+    with _loading:
+        if not _loaded.is_set():
+            import wordfreq  # here, not at the top: see above
+
+            wordfreq.zipf_frequency("the", "en")
+            _loaded.set()
+
+
 @lru_cache(maxsize=65536)
 def zipf_frequency(word: str) -> float:
     """How often ``word`` appears in English, on the Zipf scale (0: never, 7: "the")."""
+    # A warm-up in progress is waited for, not repeated (wordfreq's own cache has no lock).
+    warm_up()
+    import wordfreq  # loaded by warm_up: a look-up in sys.modules
+
     return float(wordfreq.zipf_frequency(word.casefold(), "en"))
 
 

@@ -4,6 +4,7 @@ against real loopback HTTP servers that answer as each kind of server does."""
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from veracity.llm import LLMSettings
+from veracity.llm import ChatMessage, LLMClient, LLMSettings
 from veracity.llm.context_window import discover_context_window, fit_input_budget
+from veracity.llm.settings import is_plain_local_url
+from veracity.testing import chat_completion_body
 
 LLAMA_CPP = {"GET /props": {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1}}
 VLLM = {
@@ -110,3 +113,37 @@ def test_run_fits_its_budget_to_a_llama_cpp_server(serve: Any, tmp_path: Any) ->
     assert "the endpoint's context is 4096 tokens: input budget 1779 tokens per call" in (
         result.stderr
     )
+
+
+def _no_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the certificate store fails from here on (it takes a tenth of a second)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the certificate store was loaded")
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", refuse)
+
+
+def test_a_plain_http_server_on_this_machine_is_asked_without_loading_certificates(
+    serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_certificates(monkeypatch)
+    assert discover_context_window(LLMSettings(base_url=serve(LLAMA_CPP), model="m")) == 4096
+
+
+def test_the_client_of_a_plain_http_server_on_this_machine_loads_no_certificates(
+    serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_certificates(monkeypatch)
+    url = serve({"POST /v1/chat/completions": chat_completion_body("Hello.", model="m")})
+    with LLMClient(LLMSettings(base_url=url, model="m", cache_enabled=False)) as llm:
+        answer = llm.chat_sync([ChatMessage.user("Say hello.")], purpose="hello")
+    assert answer.text == "Hello."
+
+
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1:8443/v1", "http://example.com/v1", "https://api.example.com/v1"]
+)
+def test_only_plain_http_on_this_machine_goes_without_certificates(url: str) -> None:
+    assert not is_plain_local_url(url)
+    assert is_plain_local_url("http://localhost:8080/v1")
