@@ -609,6 +609,10 @@ class RayExecutor(_RemoteExecutor):
     max_retries = 3
     # Seconds a runner has to answer a ping after another one died.
     ping_timeout = 30.0
+    # Seconds before the request permits of a runner that died are given to the others: the
+    # server may still be answering its requests. A typical answer's time; the request
+    # timeout (120 s) would leave the run at a fraction of its limit for two minutes.
+    permit_grace = 5.0
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
         self.address = address
@@ -682,7 +686,8 @@ class RayExecutor(_RemoteExecutor):
         from veracity.pipeline import ray_support
 
         # On the driver's node: they outlive any worker node, and the cache is its file.
-        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+        # Not soft: a soft affinity was seen to place them on another node of the same host.
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
         services = {"num_cpus": 0, "max_concurrency": ray_support.ACTOR_CALLS}
         self._limiter = (
             ray.remote(ray_support.LimiterActor)
@@ -751,7 +756,7 @@ class RayExecutor(_RemoteExecutor):
                 logger.warning("Ray story runner %s is gone; its stories run again", holder)
                 del self._runners[holder], self._load[holder]
                 # Its permits would never come back otherwise, and the run's limit shrink.
-                ray.get(self._limiter.forget.remote(holder))
+                ray.get(self._limiter.forget.remote(holder, self.permit_grace))
         if not self._runners:
             # Every runner died, the cluster lives on (a crash, not a lost node): start anew.
             for _ in range(self._slots()):

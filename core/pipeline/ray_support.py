@@ -61,7 +61,7 @@ class LimiterStats(BaseModel):
     in_flight: int = Field(description="Permits granted and not yet given back.")
     peak_in_flight: int = Field(description="The most permits ever granted at once.")
     rate_limits: int = Field(description="429 answers reported by the runners.")
-    forgotten: int = Field(description="Permits given back for runners that died.")
+    forgotten: int = Field(description="Permits of runners that died, given back after a grace.")
 
 
 class LimiterActor:
@@ -73,6 +73,7 @@ class LimiterActor:
         self._gone: set[str] = set()
         self._rate_limits = 0
         self._forgotten = 0
+        self._later: set[asyncio.Task[None]] = set()
 
     async def acquire(self, holder: str) -> None:
         """Wait for a permit for ``holder`` (a runner) and take it."""
@@ -102,14 +103,27 @@ class LimiterActor:
         """A request went through (the limit grows back after a 429)."""
         await self._throttle.succeeded()
 
-    async def forget(self, holder: str) -> int:
-        """``holder`` died: give back the permits it held; returns how many."""
+    async def forget(self, holder: str, after: float = 0.0) -> int:
+        """``holder`` died: give back the permits it held ``after`` seconds from now.
+
+        Not at once: the server may still be working on the requests the holder had
+        sent (it learns that their connection closed only when it answers), and
+        granting their permits now would put more than the limit in flight.
+        Returns how many permits it held.
+        """
         self._gone.add(holder)
         count = self._held.pop(holder, 0)
+        self._forgotten += count
+        if count:
+            task = asyncio.get_running_loop().create_task(self._release_later(count, after))
+            self._later.add(task)
+            task.add_done_callback(self._later.discard)
+        return count
+
+    async def _release_later(self, count: int, after: float) -> None:
+        await asyncio.sleep(after)
         for _ in range(count):
             await self._throttle.release()
-        self._forgotten += count
-        return count
 
     def stats(self) -> LimiterStats:
         """The counters, for benchmarks and tests."""
