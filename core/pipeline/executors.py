@@ -701,7 +701,11 @@ class RayExecutor(_RemoteExecutor):
                 .options(scheduling_strategy=here, **services)
                 .remote(str(cache.path))
             )
-        return dataclasses.replace(spec, llm_limiter=self._limiter, llm_cache=self._cache)
+        # Runners use the driver's cache through the actor, never a file of their own node.
+        local = spec.llm_settings.model_copy(update={"cache_enabled": False})
+        return dataclasses.replace(
+            spec, llm_settings=local, llm_limiter=self._limiter, llm_cache=self._cache
+        )
 
     def _start(self, spec: WorkerSpec) -> None:
         ray = self._connect()
