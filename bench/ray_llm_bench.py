@@ -7,7 +7,7 @@ in flight), and runs N stories of k sources (``llm_bench.generate_stories``) wit
 ``--executor ray --ray-address 127.0.0.1:PORT``:
 
 1. through the Python API, connected to the cluster beforehand (the twin of the
-   command line's options): wall time against the lower bound of ``llm_bench.py``
+   command line's options), after one story alone (the start-up of a run): wall time against the lower bound of ``llm_bench.py``
    (``max(depth × latency, calls × latency / concurrency)``), calls, the most requests
    the endpoint ever had in flight, 429s;
 2. through ``veracity run DIR --out OUT --cache FILE``: the same, end to end (a new
@@ -355,11 +355,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"cluster at {cluster.address} ({cluster.alive_nodes()} nodes)")
         ray.init(address=cluster.address, log_to_driver=False)
         try:
+            # One story: what every run pays to start its actors, next to the story's own time.
+            alone = api_run(cluster, endpoint, stories[:1], args.concurrency)
             runs = [
                 api_run(cluster, endpoint, stories, args.concurrency) for _ in range(args.repeat)
             ]
         finally:
             ray.shutdown()
+        print(
+            f"  start-up: one story alone takes {alone.wall:.2f} s on the cluster "
+            f"(its bound {alone.bound:.2f} s)"
+        )
         for run in runs:
             print(run.line("API run"))
         print(
