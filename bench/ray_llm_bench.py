@@ -260,13 +260,13 @@ def cli_command(
     ]
 
 
-def written(out: Path) -> list[str]:
-    """The story ids of run.jsonl, in the order written."""
+def written(out: Path, status: str | None = None) -> list[str]:
+    """The story ids of run.jsonl, in the order written; only those of ``status`` if given."""
     index = out / "run.jsonl"
     if not index.exists():
         return []
-    lines = index.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["story_id"] for line in lines if line.strip()]
+    entries = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()]
+    return [entry["story_id"] for entry in entries if status in (None, entry["status"])]
 
 
 def cli_run(
@@ -320,8 +320,12 @@ def check_index(out: Path, stories: list[Story]) -> str:
     ids = written(out)
     twice = sorted({story for story in ids if ids.count(story) > 1})
     missing = sorted({story.id for story in stories} - set(ids))
-    verdict = "ok" if not twice and not missing else "WRONG"
-    return f"run.jsonl: {len(ids)} lines, {len(twice)} written twice, {len(missing)} missing: {verdict}"
+    failed = written(out, "failed")
+    verdict = "ok" if not twice and not missing and not failed else "WRONG"
+    return (
+        f"run.jsonl: {len(ids)} lines, {len(twice)} written twice, {len(missing)} missing, "
+        f"{len(failed)} failed: {verdict}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

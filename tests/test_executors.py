@@ -512,9 +512,10 @@ def test_an_llm_run_that_loses_a_ray_node_writes_every_story_once(tmp_path: Path
         )
         assert code == 0
         assert stopped_at is not None and stopped_at < 20, "the node should stop mid-run"
-        # Every story written, each once, by the driver alone.
+        # Every story written, each once, by the driver alone, and none failed.
         ids = bench.written(out)
         assert sorted(ids) == sorted(story.id for story in stories)
+        assert bench.written(out, "done") == ids
         assert first.stats.calls > 0
         again_out = tmp_path / "again"
         command = bench.cli_command(cluster, endpoint, batch, again_out, cache, 8)
