@@ -388,6 +388,27 @@ def test_an_llm_run_on_ray_rides_out_a_429_storm(ray_cluster: object, tmp_path: 
     assert sum(story.usage.retries for story in report.stories) == seen.rate_limited
 
 
+def test_the_stories_of_a_ray_runner_that_dies_run_again_on_the_others(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    sim = load_bench_module("sim_endpoint")
+    stories = list(load_bench_module("llm_bench").generate_stories(6, 3))
+    marker = tmp_path / "killed"
+    with sim.SimProcess(sim.SimConfig(latency=0.05)) as endpoint:
+        settings = _llm_settings(endpoint.url, tmp_path, concurrency=4, cache=False)
+        with LLMClient(settings) as client:
+            pipeline = Pipeline(
+                Settings(executor="ray"),
+                llm=client,
+                plugins=[KillsItsWorker("story0003", marker)],
+                load_entry_points=False,
+            )
+            report = pipeline.run(stories)
+    assert marker.exists(), "the runner should have been killed once"
+    assert not report.failures
+    assert [story.story.id for story in report.stories] == [story.id for story in stories]
+
+
 def test_a_second_llm_run_on_ray_makes_no_http_call(ray_cluster: object, tmp_path: Path) -> None:
     sim = load_bench_module("sim_endpoint")
     stories = list(load_bench_module("llm_bench").generate_stories(4, 3))
