@@ -6,6 +6,7 @@ The process pool's tests always run; Ray's skip when Ray is not installed (``pip
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -375,6 +377,148 @@ def test_a_ray_task_whose_worker_dies_is_retried(
     assert len(report.stories) == 7
 
 
+def _llm_settings(url: str, tmp_path: Path, *, concurrency: int, cache: bool) -> LLMSettings:
+    sim = load_bench_module("sim_endpoint")
+    return LLMSettings(
+        base_url=url,
+        model=sim.MODEL,
+        concurrency=concurrency,
+        cache_enabled=cache,
+        cache_path=tmp_path / "cache.sqlite3",
+        backoff_initial=0.01,
+        backoff_max=0.05,
+    )
+
+
+def _run_on_ray(settings: LLMSettings, stories: list[object]) -> RunReport:
+    with LLMClient(settings) as client:
+        pipeline = Pipeline(Settings(executor="ray"), llm=client, load_entry_points=False)
+        return pipeline.run(stories)  # type: ignore[arg-type]
+
+
+def test_an_llm_run_on_ray_keeps_one_request_limit_for_every_runner(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    sim = load_bench_module("sim_endpoint")
+    stories = list(load_bench_module("llm_bench").generate_stories(8, 3))
+    with sim.SimProcess(sim.SimConfig(latency=0.05)) as endpoint:
+        settings = _llm_settings(endpoint.url, tmp_path, concurrency=3, cache=False)
+        with LLMClient(settings) as client:
+            inline = Pipeline(Settings(), llm=client, load_entry_points=False).run(stories)
+        endpoint_calls = endpoint.stats().answered
+    with sim.SimProcess(sim.SimConfig(latency=0.05)) as endpoint:
+        # Two runners (two CPUs), each with a client allowed 3: only the cluster's limiter
+        # keeps the run at 3 in flight.
+        spread = _run_on_ray(settings.model_copy(update={"base_url": endpoint.url}), stories)
+        seen = endpoint.stats()
+    assert not spread.failures and len(spread.stories) == 8
+    # All of the limit was used (a share each would have been 1 + 1), and never more.
+    assert seen.max_concurrency == 3
+    assert seen.answered == endpoint_calls == sum(story.usage.calls for story in spread.stories)
+
+    def findings(report: RunReport) -> list[object]:
+        return [story.model_dump(exclude={"timings"}) for story in report.stories]
+
+    assert findings(spread) == findings(inline)
+
+
+def test_a_429_seen_by_one_ray_runner_pauses_the_requests_of_every_runner(
+    ray_cluster: Any,
+) -> None:
+    from veracity.pipeline.ray_support import LimiterActor, SharedLimiter
+
+    actor = ray_cluster.remote(LimiterActor).options(max_concurrency=100).remote(4)
+    first, second = SharedLimiter(actor, "runner-a"), SharedLimiter(actor, "runner-b")
+
+    async def wait_for_a_slot() -> float:
+        first.rate_limited(0.5)
+        started = time.monotonic()
+        async with second.slot():
+            return time.monotonic() - started
+
+    waited = asyncio.run(wait_for_a_slot())
+    assert waited >= 0.45
+    # The limit of the whole run halved too, and the permit comes back (sent, not awaited).
+    deadline = time.monotonic() + 10
+    while (
+        stats := ray_cluster.get(actor.stats.remote())
+    ).in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (stats.limit, stats.rate_limits, stats.in_flight) == (2, 1, 0)
+    ray_cluster.kill(actor)
+
+
+def test_the_permits_of_a_ray_runner_that_died_come_back(ray_cluster: Any) -> None:
+    from veracity.pipeline.ray_support import LimiterActor
+
+    actor = ray_cluster.remote(LimiterActor).options(max_concurrency=100).remote(2)
+    ray_cluster.get([actor.acquire.remote("dead"), actor.acquire.remote("dead")])
+    waiting = actor.acquire.remote("alive")
+    assert not ray_cluster.wait([waiting], timeout=0.3)[0], "the limit of 2 is taken"
+    # After a grace: the server may still be answering the requests the dead runner sent.
+    assert ray_cluster.get(actor.forget.remote("dead", 0.5)) == 2
+    assert not ray_cluster.wait([waiting], timeout=0.2)[0], "given back before the grace"
+    ray_cluster.get(waiting, timeout=10)
+    assert ray_cluster.get(actor.stats.remote()).in_flight == 1
+    ray_cluster.kill(actor)
+
+
+def test_an_llm_run_on_ray_rides_out_a_429_storm(ray_cluster: object, tmp_path: Path) -> None:
+    sim = load_bench_module("sim_endpoint")
+    stories = list(load_bench_module("llm_bench").generate_stories(6, 3))
+    # The server takes 2 at a time and asks the rest to come back in 0.2 s.
+    config = sim.SimConfig(latency=0.05, max_concurrency=2, retry_after=0.2)
+    with sim.SimProcess(config) as endpoint:
+        report = _run_on_ray(
+            _llm_settings(endpoint.url, tmp_path, concurrency=6, cache=False), stories
+        )
+        seen = endpoint.stats()
+    assert not report.failures and len(report.stories) == 6
+    assert seen.rate_limited >= 1
+    # Every 429 was waited out and sent again: none cost a story.
+    assert sum(story.usage.retries for story in report.stories) == seen.rate_limited
+
+
+def test_the_stories_of_a_ray_runner_that_dies_run_again_on_the_others(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    sim = load_bench_module("sim_endpoint")
+    stories = list(load_bench_module("llm_bench").generate_stories(6, 3))
+    marker = tmp_path / "killed"
+    with sim.SimProcess(sim.SimConfig(latency=0.05)) as endpoint:
+        settings = _llm_settings(endpoint.url, tmp_path, concurrency=4, cache=False)
+        with LLMClient(settings) as client:
+            pipeline = Pipeline(
+                Settings(executor="ray"),
+                llm=client,
+                plugins=[KillsItsWorker("story0003", marker)],
+                load_entry_points=False,
+            )
+            report = pipeline.run(stories)
+    assert marker.exists(), "the runner should have been killed once"
+    assert not report.failures
+    assert [story.story.id for story in report.stories] == [story.id for story in stories]
+
+
+def test_a_second_llm_run_on_ray_makes_no_http_call(ray_cluster: object, tmp_path: Path) -> None:
+    sim = load_bench_module("sim_endpoint")
+    stories = list(load_bench_module("llm_bench").generate_stories(4, 3))
+    calls = []
+    reports = []
+    for _ in range(2):
+        with sim.SimProcess(sim.SimConfig(latency=0.02)) as endpoint:
+            settings = _llm_settings(endpoint.url, tmp_path, concurrency=4, cache=True)
+            reports.append(_run_on_ray(settings, stories))
+            calls.append(endpoint.stats().calls)
+    first, second = reports
+    assert calls[0] > 0 and calls[1] == 0
+    assert not second.failures
+    assert sum(story.usage.cache_hits for story in second.stories) == calls[0]
+    assert [story.verdicts for story in second.stories] == [
+        story.verdicts for story in first.stories
+    ]
+
+
 def test_ray_missing_is_a_clear_error(batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # As if Ray were not installed: the import fails.
     monkeypatch.setitem(sys.modules, "ray", None)
@@ -461,6 +605,36 @@ def test_two_ray_nodes_write_the_same_reports_as_inline(
             except subprocess.TimeoutExpired:
                 os.killpg(node.pid, signal.SIGKILL)
                 node.wait()
+
+
+@pytest.mark.slow
+def test_an_llm_run_that_loses_a_ray_node_writes_every_story_once(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'veracity[ray]'")
+    sim = load_bench_module("sim_endpoint")
+    stories = list(load_bench_module("llm_bench").generate_stories(20, 3))
+    bench = load_bench_module("ray_llm_bench")  # after the two modules it imports
+    batch = bench.write_batch(stories, tmp_path)
+    cache = tmp_path / "cache.sqlite3"
+    config = sim.SimConfig(latency=0.2, max_concurrency=8)
+    with bench.TwoNodeCluster() as cluster, sim.SimProcess(config) as endpoint:
+        out = tmp_path / "out"
+        command = bench.cli_command(cluster, endpoint, batch, out, cache, 8)
+        first, code, stopped_at = bench.cli_run(
+            cluster, endpoint, command, out, concurrency=8, stop_worker_after=4
+        )
+        assert code == 0
+        assert stopped_at is not None and stopped_at < 20, "the node should stop mid-run"
+        # Every story written, each once, by the driver alone, and none failed.
+        ids = bench.written(out)
+        assert sorted(ids) == sorted(story.id for story in stories)
+        assert bench.written(out, "done") == ids
+        assert first.stats.calls > 0
+        again_out = tmp_path / "again"
+        command = bench.cli_command(cluster, endpoint, batch, again_out, cache, 8)
+        again, code, _ = bench.cli_run(cluster, endpoint, command, again_out, concurrency=8)
+        assert code == 0 and len(bench.written(again_out)) == 20
+        # Answers of the stories the lost node was running were cached by the rerun.
+        assert again.stats.calls == 0
 
 
 def _start_node(command: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes]:

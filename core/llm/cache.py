@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
@@ -81,6 +81,25 @@ def cache_key(
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@runtime_checkable
+class ResponseStore(Protocol):
+    """Where the client looks answers up and stores them: a :class:`ResponseCache`,
+    or a stand-in for one (e.g. the cache of a Ray cluster's driver, reached from
+    every worker through an actor in ``veracity.pipeline.ray_support``)."""
+
+    async def aget(self, key: str) -> CachedResponse | None:
+        """The cached response for ``key``; ``None`` on a miss or an unreadable store."""
+        ...
+
+    async def aput(self, key: str, response: CachedResponse, *, purpose: str) -> bool:
+        """Store ``response``; ``False`` when it could not be stored (never raises)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds; later reads miss."""
+        ...
 
 
 class ResponseCache:

@@ -33,7 +33,7 @@ from veracity.version import __version__
 from ..models import LLMUsage
 from . import wire
 from .background import BackgroundLoop
-from .cache import CachedResponse, ResponseCache, cache_key
+from .cache import CachedResponse, ResponseCache, ResponseStore, cache_key
 from .errors import (
     AuthenticationFailed,
     DeadlineExceeded,
@@ -60,7 +60,7 @@ from .structured import (
     schema_instruction,
     with_instruction,
 )
-from .throttle import Throttle
+from .throttle import RequestLimiter, Throttle
 
 logger = logging.getLogger("veracity.llm")
 
@@ -164,7 +164,8 @@ class LLMClient:
         self,
         settings: LLMSettings,
         *,
-        cache: ResponseCache | None = None,
+        cache: ResponseStore | None = None,
+        limiter: RequestLimiter | None = None,
         capabilities: CapabilityMemory | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         jitter: Callable[[], float] = random.random,
@@ -173,7 +174,10 @@ class LLMClient:
 
         :param settings: endpoint, model, limits; see :class:`LLMSettings`.
         :param cache: a cache to use instead of the one ``settings`` names
-            (e.g. one shared by several clients).
+            (e.g. one shared by several clients, or a cluster's driver's cache).
+        :param limiter: the request limit and 429 back-off to obey instead of this
+            client's own :class:`Throttle` of ``settings.concurrency`` (e.g. one
+            shared by every worker of a cluster).
         :param capabilities: a schema-mode memory to share between clients.
         :param transport: an httpx transport, for tests that need one.
         :param jitter: source of retry jitter in [0, 1); tests pass a constant.
@@ -189,7 +193,8 @@ class LLMClient:
         self._owns_cache = cache is None
         if cache is None and settings.cache_enabled:
             cache = ResponseCache(settings.resolved_cache_path)
-        self._cache = cache
+        self._cache: ResponseStore | None = cache
+        self._limiter = limiter
         self._capabilities = capabilities if capabilities is not None else CapabilityMemory()
         self._endpoint = (settings.base_url, settings.model)
         self._url = settings.base_url + wire.CHAT_PATH
@@ -201,7 +206,7 @@ class LLMClient:
         # Created on the background loop at first use, because both bind to
         # the loop they first run on.
         self._http: httpx.AsyncClient | None = None
-        self._throttle: Throttle | None = None
+        self._throttle: RequestLimiter | None = None
         self._totals = LLMUsage()
         self._by_purpose: dict[str, LLMUsage] = {}
         self._totals_lock = threading.Lock()
@@ -351,7 +356,7 @@ class LLMClient:
         return self._capabilities.snapshot()
 
     @property
-    def cache(self) -> ResponseCache | None:
+    def cache(self) -> ResponseStore | None:
         """The response cache in use, or ``None`` when caching is off."""
         return self._cache
 
@@ -837,9 +842,11 @@ class LLMClient:
             trust_env=not is_loopback_url(self.settings.base_url),
             verify=not is_plain_local_url(self.settings.base_url),
         )
-        self._throttle = Throttle(self.settings.concurrency)
+        self._throttle = (
+            self._limiter if self._limiter is not None else Throttle(self.settings.concurrency)
+        )
 
-    def _started(self) -> tuple[httpx.AsyncClient, Throttle]:
+    def _started(self) -> tuple[httpx.AsyncClient, RequestLimiter]:
         self._start()
         assert self._http is not None and self._throttle is not None
         return self._http, self._throttle

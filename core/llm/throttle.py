@@ -6,6 +6,11 @@ retry-after has passed and halves the number allowed in flight; each run of
 successes as long as the current limit raises it by one again (additive
 increase, multiplicative decrease, as TCP does). Without this, the other
 requests of a batch would keep hitting a server that just asked for less.
+
+The client talks to a :class:`RequestLimiter`: its own :class:`Throttle` by default,
+or one the caller gives it, such as a limiter shared by the workers of a cluster
+(``veracity.pipeline.ray_support``), so that one limit and one back-off hold for
+the whole run wherever its requests are sent from.
 """
 
 from __future__ import annotations
@@ -13,7 +18,29 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class RequestLimiter(Protocol):
+    """What the client asks before each HTTP request, and tells after it.
+
+    :class:`Throttle` is the one-process implementation; any object with these
+    methods can stand in for it (``LLMClient(settings, limiter=...)``).
+    """
+
+    def slot(self) -> AbstractAsyncContextManager[None]:
+        """Hold one request slot for the duration of one HTTP request."""
+        ...
+
+    def rate_limited(self, pause: float) -> None:
+        """The server said 429: pause every new request for ``pause`` seconds."""
+        ...
+
+    async def succeeded(self) -> None:
+        """A request went through (the limit may grow back after a 429)."""
+        ...
 
 
 class Throttle:
@@ -52,13 +79,14 @@ class Throttle:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of the slots for the duration of one HTTP request."""
-        await self._acquire()
+        await self.acquire()
         try:
             yield
         finally:
-            await self._release()
+            await self.release()
 
-    async def _acquire(self) -> None:
+    async def acquire(self) -> None:
+        """Wait for a free slot and take it; pair with :meth:`release` (or use :meth:`slot`)."""
         async with self._changed:
             while True:
                 pause = self._paused_until - self._clock()
@@ -74,7 +102,8 @@ class Throttle:
                     return
                 await self._changed.wait()
 
-    async def _release(self) -> None:
+    async def release(self) -> None:
+        """Give back a slot taken with :meth:`acquire`."""
         async with self._changed:
             self._in_flight -= 1
             self._changed.notify_all()

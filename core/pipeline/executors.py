@@ -22,7 +22,10 @@ back their text and a few figures, not the report).
   ``pip install 'veracity[ray]'``). A task returns the story's report (or, from
   the CLI, its rendered files) to the driver, and only the driver writes files, so no node needs to reach the output
   directory, and a task that Ray runs again after its worker died (``max_retries``)
-  still yields one result: a story is never written twice.
+  still yields one result: a story is never written twice. With an LLM endpoint,
+  stories run in story-runner actors instead, many at once each, under one request
+  limit, one 429 back-off and one response cache for the whole cluster
+  (``veracity.pipeline.ray_support``).
 
 Workers rebuild the driver's plugin manager: built-in plugins and modules by
 module name, third-party plugins from their entry point, and plugin objects given
@@ -35,9 +38,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import importlib.metadata
 import importlib.util
+import logging
 import multiprocessing
 import multiprocessing.context
 import os
@@ -70,6 +75,8 @@ from veracity.settings import Settings
 
 if TYPE_CHECKING:
     from veracity.pipeline.runner import Pipeline, StoryOrFailure
+
+logger = logging.getLogger("veracity.pipeline")
 
 EXECUTORS = ("inline", "processes", "ray")
 ExecutorName = Literal["inline", "processes", "ray"]
@@ -223,6 +230,9 @@ class WorkerSpec:
     blocked: tuple[str, ...]
     llm_settings: Any | None = None
     finish: Finish | None = None
+    # Ray actor handles (ray_support): the cluster's request limiter and response cache.
+    llm_limiter: Any | None = None
+    llm_cache: Any | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -297,8 +307,16 @@ class WorkerSetupError(Exception):
     """A worker could not rebuild the driver's plugins; the run cannot go on."""
 
 
-def build_worker_pipeline(spec: WorkerSpec) -> Pipeline:
-    """The pipeline ``spec`` describes, with its plugins registered in the driver's order."""
+def build_worker_pipeline(
+    spec: WorkerSpec, *, limiter: Any | None = None, cache: Any | None = None
+) -> Pipeline:
+    """The pipeline ``spec`` describes, with its plugins registered in the driver's order.
+
+    :param limiter: the request limiter its LLM client obeys instead of its own
+        (a ``veracity.llm.throttle.RequestLimiter``, e.g. the cluster's).
+    :param cache: the response store its LLM client uses instead of opening the
+        settings' cache (a ``veracity.llm.cache.ResponseStore``).
+    """
     from veracity.pipeline.runner import Pipeline  # runner imports this module's users
 
     pm = pluggy.PluginManager("veracity")
@@ -327,7 +345,7 @@ def build_worker_pipeline(spec: WorkerSpec) -> Pipeline:
     if spec.llm_settings is not None:
         from veracity.llm.client import LLMClient
 
-        llm = LLMClient(spec.llm_settings)
+        llm = LLMClient(spec.llm_settings, limiter=limiter, cache=cache)
     return Pipeline(spec.settings, llm=llm, plugin_manager=manager)
 
 
@@ -470,9 +488,20 @@ class _RemoteExecutor(ABC):
         """True when ``error`` means the worker died (the story may run again)."""
         return False
 
-    def _restart(self) -> None:
-        """Replace workers that died (a cluster that restarts its own needs nothing here)."""
-        return None
+    def _restart(self) -> bool:
+        """Replace workers that died; True when the other stories in flight were lost too.
+
+        A cluster that restarts its own needs nothing here.
+        """
+        return False
+
+    def _worker_spec(self, pipeline: Pipeline, finish: Finish | None) -> WorkerSpec:
+        """What the workers need to rebuild ``pipeline`` and finish its reports."""
+        return worker_spec(pipeline, self.name, self._slots(), finish)
+
+    def _window(self) -> int:
+        """Stories handed out at once: twice the workers, so the next one is queued."""
+        return self._slots() * 2
 
     @abstractmethod
     def _stop(self, *, cancel: bool) -> None:
@@ -481,11 +510,11 @@ class _RemoteExecutor(ABC):
     async def arun_stories(
         self, pipeline: Pipeline, stories: Iterable[Item], finish: Finish | None = None
     ) -> AsyncGenerator[Any, None]:
-        self._start(worker_spec(pipeline, self.name, self._slots(), finish))
+        self._start(self._worker_spec(pipeline, finish))
         finished = False
-        # Twice the workers in flight: the next story is queued when one finishes, so a
-        # worker never waits for the driver (which does little per story: write the texts).
-        window = self._slots() * 2
+        # The next story is queued when one finishes, so a worker never waits for the
+        # driver (which does little per story: write the texts).
+        window = self._window()
         pending: dict[asyncio.Future[Outcome], Item] = {}
         attempts: dict[str, int] = {}
         source: Iterator[Item] = iter(stories)
@@ -531,13 +560,14 @@ class _RemoteExecutor(ABC):
                             )
                         )
                 if lost:
-                    # A worker died: the pool is replaced, the stories it was running start
-                    # again (a few times at most), and so do the others the old pool held.
-                    victims = list(pending.values())
-                    for future in pending:
-                        future.cancel()
-                    pending.clear()
-                    self._restart()
+                    # A worker died: the stories it was running start again (a few times at
+                    # most); a pool that is replaced loses the others it held, which start again too.
+                    victims: list[Item] = []
+                    if self._restart():
+                        victims = list(pending.values())
+                        for future in pending:
+                            future.cancel()
+                        pending.clear()
                     for item in lost:
                         story_id = item_id(item)
                         attempts[story_id] = attempts.get(story_id, 0) + 1
@@ -614,10 +644,11 @@ class ProcessExecutor(_RemoteExecutor):
     def _lost(self, error: BaseException) -> bool:
         return _broken(error)
 
-    def _restart(self) -> None:
+    def _restart(self) -> bool:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool()
+        return True
 
     def _stop(self, *, cancel: bool) -> None:
         pool, self._pool = self._pool, None
@@ -651,10 +682,21 @@ class RayExecutor(_RemoteExecutor):
     itself keeps its own.
     A task whose worker dies is run again by Ray (``max_retries``), elsewhere if its
     node is gone; the driver receives one result per story whatever happened.
+
+    With an LLM endpoint, stories run in story-runner actors (one per CPU, each running
+    as many stories at once as the run has request slots) under the cluster's one
+    request limiter and one response cache (``veracity.pipeline.ray_support``). A
+    runner that dies loses its stories; the driver runs them again on the others.
     """
 
     name = "ray"
     max_retries = 3
+    # Seconds a runner has to answer a ping after another one died.
+    ping_timeout = 30.0
+    # Seconds before the request permits of a runner that died are given to the others: the
+    # server may still be answering its requests. A typical answer's time; the request
+    # timeout (120 s) would leave the run at a fraction of its limit for two minutes.
+    permit_grace = 5.0
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
         self.address = address
@@ -663,6 +705,15 @@ class RayExecutor(_RemoteExecutor):
         self._spec_ref: Any = None
         self._task: Any = None
         self._refs: list[Any] = []
+        # The LLM path: runners, their load, and the actors every runner shares.
+        self._llm = False
+        self._stories_per_runner = 1
+        self._runner_class: Any = None
+        self._runners: dict[str, Any] = {}
+        self._load: dict[str, int] = {}
+        self._limiter: Any = None
+        self._cache: Any = None
+        self._spec: WorkerSpec | None = None
 
     def _ray(self) -> Any:
         try:
@@ -680,7 +731,13 @@ class RayExecutor(_RemoteExecutor):
             return max(int(ray.cluster_resources().get("CPU", 1)), 1)
         return self.workers or default_workers()
 
-    def _start(self, spec: WorkerSpec) -> None:
+    def _window(self) -> int:
+        if self._llm:
+            # Each runner runs its stories side by side: as many as it has, no queue.
+            return max(len(self._runners), 1) * self._stories_per_runner
+        return super()._window()
+
+    def _connect(self) -> Any:
         ray = self._ray()
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
@@ -696,21 +753,128 @@ class RayExecutor(_RemoteExecutor):
                     f"{type(error).__name__}: {error}; check --ray-address"
                 ) from None
             self._started = True
+        return ray
+
+    def _worker_spec(self, pipeline: Pipeline, finish: Finish | None) -> WorkerSpec:
+        ray = self._connect()
+        if pipeline.llm is None:
+            return worker_spec(pipeline, self.name, self._slots(), finish)
+        self._llm = True
+        self._stories_per_runner = pipeline.story_concurrency
+        # The limiter actor is the one limit: every runner's client may use all of it.
+        spec = worker_spec(pipeline, self.name, 1, finish)
+        assert spec.llm_settings is not None  # worker_spec raised for a client without any
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        from veracity.llm.cache import ResponseCache
+        from veracity.pipeline import ray_support
+
+        # On the driver's node: they outlive any worker node, and the cache is its file.
+        # Not soft: a soft affinity was seen to place them on another node of the same host.
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        services = {"num_cpus": 0, "max_concurrency": ray_support.ACTOR_CALLS}
+        self._limiter = (
+            ray.remote(ray_support.LimiterActor)
+            .options(scheduling_strategy=here, **services)
+            .remote(spec.llm_settings.concurrency)
+        )
+        cache = getattr(pipeline.llm, "cache", None)
+        if isinstance(cache, ResponseCache):
+            self._cache = (
+                ray.remote(ray_support.CacheActor)
+                .options(scheduling_strategy=here, **services)
+                .remote(str(cache.path))
+            )
+        # Runners use the driver's cache through the actor, never a file of their own node.
+        local = spec.llm_settings.model_copy(update={"cache_enabled": False})
+        return dataclasses.replace(
+            spec, llm_settings=local, llm_limiter=self._limiter, llm_cache=self._cache
+        )
+
+    def _start(self, spec: WorkerSpec) -> None:
+        ray = self._connect()
+        self._spec = spec
+        if self._llm:
+            from veracity.pipeline import ray_support
+
+            self._runner_class = ray.remote(ray_support.StoryRunner).options(
+                num_cpus=1, max_concurrency=self._stories_per_runner + 4
+            )
+            for _ in range(self._slots()):
+                self._add_runner()
+            return
         self._spec_ref = ray.put(spec)
         self._task = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(_ray_task)
 
+    def _add_runner(self) -> None:
+        holder = f"runner-{uuid.uuid4().hex[:8]}"
+        self._runners[holder] = self._runner_class.remote(self._spec, holder)
+        self._load[holder] = 0
+
     def _submit(self, item: Item) -> asyncio.Future[Outcome]:
-        ref = self._task.remote(self._spec_ref, item)
+        if not self._llm:
+            ref = self._task.remote(self._spec_ref, item)
+            self._refs.append(ref)
+            return asyncio.wrap_future(ref.future())
+        # The least busy runner: a runner that lost its node gets no more.
+        holder = min(self._runners, key=lambda name: self._load[name])
+        ref = self._runners[holder].run.remote(item)
         self._refs.append(ref)
-        return asyncio.wrap_future(ref.future())
+        self._load[holder] += 1
+        future = asyncio.wrap_future(ref.future())
+
+        def finished(_: object) -> None:
+            if holder in self._load:
+                self._load[holder] -= 1
+
+        future.add_done_callback(finished)
+        return future
+
+    def _lost(self, error: BaseException) -> bool:
+        if not self._llm:
+            return False  # Ray itself runs a task again whose worker died
+        return isinstance(error, self._ray().exceptions.RayActorError)
+
+    def _restart(self) -> bool:
+        ray = self._ray()
+        for holder, runner in list(self._runners.items()):
+            try:
+                ray.get(runner.ping.remote(), timeout=self.ping_timeout)
+            except Exception:
+                logger.warning("Ray story runner %s is gone; its stories run again", holder)
+                del self._runners[holder], self._load[holder]
+                # Its permits would never come back otherwise, and the run's limit shrink.
+                ray.get(self._limiter.forget.remote(holder, self.permit_grace))
+        if not self._runners:
+            # Every runner died, the cluster lives on (a crash, not a lost node): start anew.
+            for _ in range(self._slots()):
+                self._add_runner()
+        return False
+
+    def limiter_stats(self) -> Any:
+        """The cluster limiter's counters (``ray_support.LimiterStats``), None offline."""
+        if self._limiter is None:
+            return None
+        return self._ray().get(self._limiter.stats.remote())
 
     def _stop(self, *, cancel: bool) -> None:
         ray = self._ray()
         if cancel:
             for ref in self._refs:
                 with contextlib.suppress(Exception):
-                    ray.cancel(ref, force=True)
+                    ray.cancel(ref, force=not self._llm)
         self._refs = []
+        if self._cache is not None:
+            # Every write was awaited by its runner; closing makes the file whole for the next run.
+            with contextlib.suppress(Exception):
+                ray.get(self._cache.close.remote(), timeout=30)
+        for actor in [*self._runners.values(), self._limiter, self._cache]:
+            if actor is not None:
+                with contextlib.suppress(Exception):
+                    ray.kill(actor)
+        self._runners.clear()
+        self._load.clear()
+        self._limiter = self._cache = None
         if self._started:
             ray.shutdown()
             self._started = False
