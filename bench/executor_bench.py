@@ -11,7 +11,10 @@ ratio to inline's), the CPU time of the driver (the ``veracity run`` process its
 its workers (every process under it), in all and per story, and whether its reports are
 byte-identical to the inline run's (timings aside). The CPU figures do not depend on how
 busy the machine is: on 2 cores, the driver's CPU per story is what caps the speed-up.
-Ray runs as a local cluster that the run starts (``pip install 'veracity[ray]'``).
+``ray:N`` runs a local cluster that the run starts for itself (its start-up timed, as a
+user of ``--executor ray`` waits for it); ``ray-cluster:N`` joins a one-node cluster of N
+CPUs that the bench started beforehand with ``ray start`` (``--ray-address``), as a user
+with a running cluster does (``pip install 'veracity[ray]'``).
 
     /work/venv/bin/python bench/executor_bench.py                  # 240 stories, every executor
     /work/venv/bin/python bench/executor_bench.py --repeat 2 --executors inline processes:2
@@ -36,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REALNEWS = HERE.parent.parent / "shared" / "benchdata" / "realnews-dev" / "stories"
@@ -138,7 +142,13 @@ def _descendants(pid: int) -> list[int]:
 
 
 def run_cli(
-    stories: Path, out: Path, executor: str | None, workers: int | None
+    stories: Path,
+    out: Path,
+    executor: str | None,
+    workers: int | None,
+    *,
+    ray_address: str | None = None,
+    cluster_pids: tuple[int, ...] = (),
 ) -> dict[str, float]:
     """One ``veracity run`` in a fresh process: wall seconds, and the CPU seconds of the
     driver (the ``veracity run`` process itself) and of its workers (every process under it:
@@ -151,6 +161,8 @@ def run_cli(
         command += ["--executor", executor]
     if workers is not None:
         command += ["--workers", str(workers)]
+    if ray_address is not None:
+        command += ["--ray-address", ray_address]
     environment = {**os.environ, "VERACITY_LOAD_PLUGINS": "", "RAY_USAGE_STATS_ENABLED": "0"}
     seen: dict[int, float] = {}
     started = time.perf_counter()
@@ -160,7 +172,9 @@ def run_cli(
     # The workers are not this process's children (the fork server's, the raylet's): their
     # CPU is sampled while they live; a worker's last 50 ms idle at the end go unseen.
     while process.poll() is None:
-        for pid in _descendants(process.pid):
+        # A running cluster's workers are its nodes' descendants, not the driver's.
+        roots = [process.pid, *cluster_pids]
+        for pid in [found for root in roots for found in _descendants(root)]:
             cpu = _cpu_of(pid)
             if cpu is not None:
                 seen[pid] = max(cpu, seen.get(pid, 0.0))
@@ -210,9 +224,20 @@ def throughput(args: argparse.Namespace, scratch: Path) -> None:
             executor = name
         runs: list[dict[str, float]] = []
         out = scratch / f"out-{name}-{count or 'default'}"
-        for _ in range(args.runs):
-            shutil.rmtree(out, ignore_errors=True)
-            runs.append(run_cli(stories_dir, out, executor, workers))
+        with contextlib.ExitStack() as stack:
+            options: dict[str, Any] = {}
+            if name == "ray-cluster":
+                # A cluster that is already running (``ray start``): the run joins it with
+                # --ray-address instead of starting one of its own. Its start is not timed.
+                from ray_llm_bench import TwoNodeCluster
+
+                cluster = stack.enter_context(TwoNodeCluster(workers or 2, worker_cpus=None))
+                executor, workers = "ray", None
+                assert cluster.head is not None
+                options = {"ray_address": cluster.address, "cluster_pids": (cluster.head.pid,)}
+            for _ in range(args.runs):
+                shutil.rmtree(out, ignore_errors=True)
+                runs.append(run_cli(stories_dir, out, executor, workers, **options))
         wall, driver, worker_cpu = (
             statistics.median(run[key] for run in runs) for key in ("wall", "driver", "workers")
         )
@@ -288,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--executors",
         nargs="+",
-        default=["inline", "processes:1", "processes:2", "ray:2"],
+        default=["inline", "processes:1", "processes:2", "ray:2", "ray-cluster:2"],
         help="NAME or NAME:WORKERS",
     )
     parser.add_argument("--sources-only", action="store_true")

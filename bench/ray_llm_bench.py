@@ -73,9 +73,15 @@ def _die_with_parent() -> None:
 
 
 class TwoNodeCluster:
-    """A head and a worker node on 127.0.0.1, each ``ray start --block`` in a session of its own."""
+    """A head and a worker node on 127.0.0.1, each ``ray start --block`` in a session of its own.
 
-    def __init__(self) -> None:
+    :param head_cpus: CPUs the head node offers.
+    :param worker_cpus: CPUs the worker node offers; None for a cluster of the head alone.
+    """
+
+    def __init__(self, head_cpus: int = 1, worker_cpus: int | None = 1) -> None:
+        self.head_cpus = head_cpus
+        self.worker_cpus = worker_cpus
         self.port = _free_port()
         self.address = f"127.0.0.1:{self.port}"
         # Short: Ray's socket paths live under it and a Unix socket path is at most 107 bytes.
@@ -85,12 +91,16 @@ class TwoNodeCluster:
 
     def start(self) -> TwoNodeCluster:
         """Start both nodes; returns once the cluster has two nodes alive."""
-        common = ["--block", "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
+        common = ["--block", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
         head = [RAY, "start", "--head", f"--port={self.port}", "--include-dashboard=false"]
-        self.head = self._node([*head, f"--temp-dir={self.temp_dir}", *common])
+        self.head = self._node(
+            [*head, f"--temp-dir={self.temp_dir}", f"--num-cpus={self.head_cpus}", *common]
+        )
         self.wait_for_nodes(1)
-        self.worker = self._node([RAY, "start", f"--address={self.address}", *common])
-        self.wait_for_nodes(2)
+        if self.worker_cpus is not None:
+            worker = [RAY, "start", f"--address={self.address}", f"--num-cpus={self.worker_cpus}"]
+            self.worker = self._node([*worker, *common])
+            self.wait_for_nodes(2)
         return self
 
     def _node(self, command: list[str]) -> subprocess.Popen[bytes]:
