@@ -448,6 +448,23 @@ def test_a_429_seen_by_one_ray_runner_pauses_the_requests_of_every_runner(
     ray_cluster.kill(actor)
 
 
+def test_the_cluster_actors_start_without_the_pipeline() -> None:
+    """The limiter and cache actors of an LLM run on Ray import a light module: an actor's
+    process does not load the pipeline, numpy or the HTTP client (every story of a run
+    waits for the limiter's first answer)."""
+    script = (
+        "import sys\n"
+        "from veracity.llm.cluster import CacheActor, LimiterActor\n"
+        "heavy = [m for m in ('veracity.pipeline.runner', 'numpy', 'httpx', 'veracity.llm.client')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr
+
+
 def test_the_permits_of_a_ray_runner_that_died_come_back(ray_cluster: Any) -> None:
     from veracity.pipeline.ray_support import LimiterActor
 

@@ -18,27 +18,85 @@ A module per job:
 It sits above :mod:`veracity.text` (chunking splits on sentences) and below the
 pipeline; it imports nothing from :mod:`veracity.comparison`, :mod:`veracity.scoring`,
 the pipeline or the command line.
+
+The package is lazy (PEP 562): its names are imported on first use, so that a process
+that needs one light module (a Ray actor of :mod:`veracity.llm.cluster`, the throttle)
+does not load the client, httpx and the local server with it.
 """
 
 from __future__ import annotations
 
-from .cache import ResponseCache, cache_key
-from .client import ChatStream, LLMClient, UsageSink, estimate_tokens
-from .errors import (
-    AuthenticationFailed,
-    CacheError,
-    DeadlineExceeded,
-    EndpointUnavailable,
-    LLMError,
-    LocalServerError,
-    RateLimited,
-    RequestRejected,
-    StructuredAttempt,
-    StructuredOutputError,
-)
-from .local_server import LocalServer
-from .messages import ChatMessage, ChatResult
-from .settings import LLMSettings, SchemaMode, default_cache_path, default_config_path
+import importlib as _importlib
+from typing import TYPE_CHECKING
+from typing import Any as _Any
+
+if TYPE_CHECKING:
+    from .cache import ResponseCache, cache_key
+    from .client import ChatStream, LLMClient, UsageSink, estimate_tokens
+    from .errors import (
+        AuthenticationFailed,
+        CacheError,
+        DeadlineExceeded,
+        EndpointUnavailable,
+        LLMError,
+        LocalServerError,
+        RateLimited,
+        RequestRejected,
+        StructuredAttempt,
+        StructuredOutputError,
+    )
+    from .local_server import LocalServer
+    from .messages import ChatMessage, ChatResult
+    from .settings import LLMSettings, SchemaMode, default_cache_path, default_config_path
+
+#: Exported name -> the submodule that defines it.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("ResponseCache", "cache_key"), "cache"),
+    **dict.fromkeys(("ChatStream", "LLMClient", "UsageSink", "estimate_tokens"), "client"),
+    **dict.fromkeys(
+        (
+            "AuthenticationFailed",
+            "CacheError",
+            "DeadlineExceeded",
+            "EndpointUnavailable",
+            "LLMError",
+            "LocalServerError",
+            "RateLimited",
+            "RequestRejected",
+            "StructuredAttempt",
+            "StructuredOutputError",
+        ),
+        "errors",
+    ),
+    "LocalServer": "local_server",
+    **dict.fromkeys(("ChatMessage", "ChatResult"), "messages"),
+    **dict.fromkeys(
+        ("LLMSettings", "SchemaMode", "default_cache_path", "default_config_path"), "settings"
+    ),
+}
+
+
+def __getattr__(name: str) -> _Any:
+    """An exported name, imported from its submodule the first time it is asked for; or a
+    submodule (``veracity.llm.client``), as an eager package would have had it loaded."""
+    module_name = _EXPORTS.get(name)
+    if module_name is not None:
+        value = getattr(_importlib.import_module(f"{__name__}.{module_name}"), name)
+        globals()[name] = value  # later look-ups are plain attribute reads
+        return value
+    submodule = f"{__name__}.{name}"
+    if not name.startswith("_"):
+        try:
+            return _importlib.import_module(submodule)
+        except ModuleNotFoundError as error:
+            if error.name != submodule:
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*(name for name in globals() if not name.startswith("_")), *__all__})
+
 
 __all__ = [
     "AuthenticationFailed",

@@ -78,7 +78,7 @@ StoryOrFailure = Story | StoryFailure
 OFFLINE_STORY_CONCURRENCY = 4
 
 
-def _warm_up_in_a_thread() -> None:
+def warm_up_in_a_thread() -> None:
     """Load what the offline checks load on first use (the English word list) in a thread,
     once per process: while a batch's first LLM calls wait on the network the event loop
     is idle, so the load costs nothing; done on the loop it stalls every story."""
@@ -536,7 +536,7 @@ class Pipeline:
         in_flight = self.story_concurrency
         limit = asyncio.Semaphore(in_flight)
         pending: set[asyncio.Task[StoryReport | StoryFailure]] = set()
-        _warm_up_in_a_thread()
+        warm_up_in_a_thread()
 
         async def one(item: StoryOrFailure) -> StoryReport | StoryFailure:
             if isinstance(item, StoryFailure):
