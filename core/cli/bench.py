@@ -51,7 +51,7 @@ from veracity.cli.bench_metrics import (
     figures,
     fit_threshold,
 )
-from veracity.cli.endpoint import EndpointUnusable, fit_to_context, open_llm
+from veracity.cli.endpoint import EndpointUnusable, endpoint_options, open_run_llm
 from veracity.errors import InputError
 from veracity.models import Document, LLMUsage, Story, StoryFailure, StoryReport, Verdict
 from veracity.pipeline.runner import Pipeline
@@ -61,8 +61,6 @@ from veracity.version import __version__
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_ENDPOINT = 3
-# Tokens of article text per call with --local-model (as veracity run's LOCAL_MODEL_BUDGET).
-LOCAL_MODEL_BUDGET = 1200
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -474,44 +472,9 @@ def measure(
 @click.option(
     "--offline", is_flag=True, help="Measure the offline engine even if an endpoint is configured."
 )
-@click.option("--base-url", help="OpenAI-compatible endpoint (default: as for veracity run).")
-@click.option("--model", help="Model name (default: $VERACITY_MODEL or the config file).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML file of LLM settings.",
+@endpoint_options(
+    config_help="TOML file of LLM settings ([llm]; the API key only from here or the environment)."
 )
-@click.option(
-    "--local-model",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="A .gguf model to serve locally with llama.cpp.",
-)
-@click.option(
-    "--local-threads",
-    type=click.IntRange(min=1),
-    help="CPU threads of the --local-model server (default: cores - 1).",
-)
-@click.option("--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once.")
-@click.option(
-    "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds one LLM request may take.",
-)
-@click.option(
-    "--llm-input-budget",
-    type=click.IntRange(min=200),
-    default=6000,
-    show_default=True,
-    help="Tokens of article text one LLM call may carry.",
-)
-@click.option(
-    "--cache",
-    "cache_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="SQLite file of the LLM response cache (a re-run is free).",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the LLM response cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
 def bench(
     data: Path,
@@ -540,16 +503,15 @@ def bench(
             f"{data}: no such file or folder; pass a summary JSONL file or a labelled story folder",
             EXIT_INPUT,
         )
-    if local_model is not None:
-        # As `veracity run`: keep each call inside the embedded server's context.
-        llm_input_budget = min(llm_input_budget, LOCAL_MODEL_BUDGET)
     settings = Settings(
         offline=offline, summarizer="extractive_summary", llm_input_budget=llm_input_budget
     )
     try:
-        with open_llm(
+        with open_run_llm(
+            settings,
             offline=offline,
             local_model=local_model,
+            show=None if quiet else console.print,
             local_threads=local_threads,
             base_url=base_url,
             model=model,
@@ -557,10 +519,8 @@ def bench(
             concurrency=concurrency,
             timeout=request_timeout,
             cache_path=cache_path,
-            cache_enabled=False if no_cache else None,
+            no_cache=no_cache,
         ) as llm:
-            if (note := fit_to_context(settings, llm)) is not None and not quiet:
-                console.print(note)
             pipeline = Pipeline(settings, llm=llm, load_entry_points=True)
             report = measure(
                 pipeline, data, dev=dev, limit=limit, price_per_mtok=price_per_mtok, quiet=quiet

