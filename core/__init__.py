@@ -10,10 +10,9 @@ numpy and the word lists load (a second or more on a busy machine).
 
 from __future__ import annotations
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
 
+from ._lazy import lazy_exports as _lazy_exports
 from ._moved import MOVED_MODULES as _MOVED_MODULES
 from ._moved import install as _install_moved_modules
 from .version import __version__
@@ -93,27 +92,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    """An exported name, imported from its module the first time it is asked for; or a
-    submodule (``veracity.models``), as an eager package would have had it loaded."""
-    module_name = _EXPORTS.get(name)
-    if module_name is not None:
-        value = getattr(_importlib.import_module(module_name), name)
-        globals()[name] = value  # later look-ups are plain attribute reads
-        return value
-    submodule = f"{__name__}.{name}"
-    if not name.startswith("_") and submodule not in _MOVED_MODULES:
-        try:
-            return _importlib.import_module(submodule)
-        except ModuleNotFoundError as error:
-            if error.name != submodule:
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*(name for name in globals() if not name.startswith("_")), *__all__})
-
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals(), not_submodules=_MOVED_MODULES)
 
 __all__ = [
     "Claim",

@@ -26,9 +26,9 @@ does not load the client, httpx and the local server with it.
 
 from __future__ import annotations
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
+
+from .._lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
     from .cache import ResponseCache, cache_key
@@ -76,27 +76,9 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    """An exported name, imported from its submodule the first time it is asked for; or a
-    submodule (``veracity.llm.client``), as an eager package would have had it loaded."""
-    module_name = _EXPORTS.get(name)
-    if module_name is not None:
-        value = getattr(_importlib.import_module(f"{__name__}.{module_name}"), name)
-        globals()[name] = value  # later look-ups are plain attribute reads
-        return value
-    submodule = f"{__name__}.{name}"
-    if not name.startswith("_"):
-        try:
-            return _importlib.import_module(submodule)
-        except ModuleNotFoundError as error:
-            if error.name != submodule:
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*(name for name in globals() if not name.startswith("_")), *__all__})
-
+__getattr__, __dir__ = _lazy_exports(
+    __name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()}, globals()
+)
 
 __all__ = [
     "AuthenticationFailed",
