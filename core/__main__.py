@@ -10,6 +10,8 @@ handler with its own once it runs (finished stories kept, then 130).
 
 from __future__ import annotations
 
+import atexit
+import os
 import signal
 import sys
 import threading
@@ -36,7 +38,42 @@ def main() -> None:
     # Imported only now, with the handler in place: this import is the slow part.
     from veracity.cli.main import main as command
 
-    command()
+    try:
+        command()
+    except SystemExit as done:
+        exit_without_teardown(done)
+        raise
+    exit_without_teardown(SystemExit(0))
+
+
+def exit_without_teardown(done: SystemExit) -> None:
+    """End the process now with ``done``'s status, once the output is flushed and the exit
+    handlers have run, without the interpreter's teardown.
+
+    Tearing down a run's heap (its caches, models and reports: hundreds of thousands of
+    objects) takes a fifth of a second after the last report is written, during which the
+    user waits and a signal can still kill the process with -15. Returns (and the caller
+    exits as usual) when that is not safe: a status that is not a number, a thread that
+    is not a daemon still running, or output that cannot be flushed.
+    """
+    status = 0 if done.code is None else done.code
+    if not isinstance(status, int):
+        return
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(status)
 
 
 if __name__ == "__main__":
