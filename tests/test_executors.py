@@ -425,7 +425,8 @@ def test_an_llm_run_on_ray_keeps_one_request_limit_for_every_runner(
 def test_a_429_seen_by_one_ray_runner_pauses_the_requests_of_every_runner(
     ray_cluster: Any,
 ) -> None:
-    from veracity.pipeline.ray_support import LimiterActor, SharedLimiter
+    from veracity.llm.cluster import LimiterActor
+    from veracity.pipeline.ray_support import SharedLimiter
 
     actor = ray_cluster.remote(LimiterActor).options(max_concurrency=100).remote(4)
     first, second = SharedLimiter(actor, "runner-a"), SharedLimiter(actor, "runner-b")
@@ -466,7 +467,7 @@ def test_the_cluster_actors_start_without_the_pipeline() -> None:
 
 
 def test_the_permits_of_a_ray_runner_that_died_come_back(ray_cluster: Any) -> None:
-    from veracity.pipeline.ray_support import LimiterActor
+    from veracity.llm.cluster import LimiterActor
 
     actor = ray_cluster.remote(LimiterActor).options(max_concurrency=100).remote(2)
     ray_cluster.get([actor.acquire.remote("dead"), actor.acquire.remote("dead")])

@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field
 from .cache import CachedResponse, ResponseCache
 from .throttle import Throttle
 
+# Calls an actor may have waiting at once: every request waiting for a permit is one.
+ACTOR_CALLS = 10_000
+
 
 class LimiterStats(BaseModel):
     """What the cluster's request limiter has seen."""

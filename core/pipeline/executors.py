@@ -107,11 +107,13 @@ class Executor(Protocol):
         ...
 
 
-def item_id(item: Item | Result) -> str:
-    """The story id of an item or a result."""
+def item_id(item: Any) -> str:
+    """The story id of an item, a result, or ``finish``'s answer (which has a ``story_id``)."""
     if isinstance(item, StoryReport):
         return item.story.id
-    return item.story_id if isinstance(item, (StoryFailure, StoryInput)) else item.id
+    if isinstance(item, Story):
+        return item.id
+    return str(item.story_id)
 
 
 def handed_over(pipeline: Pipeline, inputs: Iterable[StoryInput]) -> Iterator[Item]:
@@ -382,17 +384,35 @@ def run_in_worker(spec: WorkerSpec, item: Item) -> Outcome:
         return Outcome([], [], setup_error=str(error))
     events: list[StageEvent] = []
     pipeline.on_stage = events.append
-    results: list[Any] = []
-    for story in loaded(pipeline, [item]):
-        result = (
-            story
-            if isinstance(story, StoryFailure)
-            else _worker_loop().run_until_complete(story_result(pipeline, story))
-        )
-        if spec.finish is not None and isinstance(result, StoryReport):
-            result = spec.finish(pipeline, result)
-        results.append(result)
+    results = _worker_loop().run_until_complete(item_results(pipeline, item, spec.finish))
     return Outcome(results, events)
+
+
+async def item_results(
+    pipeline: Pipeline, item: Item, finish: Finish | None, *, off_the_loop: bool = False
+) -> list[Any]:
+    """Read ``item`` if it is an input, run its story and apply ``finish`` to the report:
+    what a worker sends back for it (a failure to load is passed on as it is).
+
+    :param off_the_loop: read the files and finish the report in threads, so that other
+        stories on the same event loop go on meanwhile (a runner of many stories at once).
+    """
+    if off_the_loop:
+        stories = await asyncio.to_thread(lambda: list(loaded(pipeline, [item])))
+    else:
+        stories = list(loaded(pipeline, [item]))
+    results: list[Any] = []
+    for story in stories:
+        result: Any = story
+        if not isinstance(story, StoryFailure):
+            result = await story_result(pipeline, story)
+        if finish is not None and isinstance(result, StoryReport):
+            if off_the_loop:
+                result = await asyncio.to_thread(finish, pipeline, result)
+            else:
+                result = finish(pipeline, result)
+        results.append(result)
+    return results
 
 
 _LOOP: asyncio.AbstractEventLoop | None = None
@@ -454,13 +474,6 @@ def _process_task(item: Item) -> Outcome:
 
 
 # -- the driver side ---------------------------------------------------------------------------
-
-
-def _result_id(result: Any) -> str:
-    """The story id of a result, or of ``finish``'s answer (which has a ``story_id``)."""
-    if isinstance(result, StoryReport):
-        return result.story.id
-    return str(result.story_id)
 
 
 class _RemoteExecutor(ABC):
@@ -583,7 +596,7 @@ class _RemoteExecutor(ABC):
                             pending[self._submit(item)] = item
                     for item in victims:
                         pending[self._submit(item)] = item
-                for result in sorted(results, key=_result_id):
+                for result in sorted(results, key=item_id):
                     yield result
             finished = True
         finally:
@@ -767,21 +780,21 @@ class RayExecutor(_RemoteExecutor):
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         from veracity.llm.cache import ResponseCache
-        from veracity.pipeline import ray_support
+        from veracity.llm.cluster import ACTOR_CALLS, CacheActor, LimiterActor
 
         # On the driver's node: they outlive any worker node, and the cache is its file.
         # Not soft: a soft affinity was seen to place them on another node of the same host.
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
-        services = {"num_cpus": 0, "max_concurrency": ray_support.ACTOR_CALLS}
+        services = {"num_cpus": 0, "max_concurrency": ACTOR_CALLS}
         self._limiter = (
-            ray.remote(ray_support.LimiterActor)
+            ray.remote(LimiterActor)
             .options(scheduling_strategy=here, **services)
             .remote(spec.llm_settings.concurrency)
         )
         cache = getattr(pipeline.llm, "cache", None)
         if isinstance(cache, ResponseCache):
             self._cache = (
-                ray.remote(ray_support.CacheActor)
+                ray.remote(CacheActor)
                 .options(scheduling_strategy=here, **services)
                 .remote(str(cache.path))
             )
@@ -852,7 +865,7 @@ class RayExecutor(_RemoteExecutor):
         return False
 
     def limiter_stats(self) -> Any:
-        """The cluster limiter's counters (``ray_support.LimiterStats``), None offline."""
+        """The cluster limiter's counters (``veracity.llm.cluster.LimiterStats``), None offline."""
         if self._limiter is None:
             return None
         return self._ray().get(self._limiter.stats.remote())

@@ -6,12 +6,12 @@ actor per CPU of the cluster, each running many stories at once on its event loo
 Every runner's client obeys two actors that live on the driver's node (their classes are
 in :mod:`veracity.llm.cluster`, a light module, so that they start quickly):
 
-- :class:`LimiterActor` grants at most ``--concurrency`` request permits across the
+- ``LimiterActor`` grants at most ``--concurrency`` request permits across the
   whole cluster and holds the run's 429 back-off: a ``Retry-After`` seen by any
   runner pauses new requests of all of them (it is a :class:`Throttle`, so the limit
   also halves and grows back as in one process). Permits are held per runner, so the
-  permits of a runner that died are given back (:meth:`LimiterActor.forget`).
-- :class:`CacheActor` owns the driver's SQLite response cache; runners read and
+  permits of a runner that died are given back (``LimiterActor.forget``).
+- ``CacheActor`` owns the driver's SQLite response cache; runners read and
   write it through the actor, so no worker node needs the driver's disk and a
   second run of the same batch makes no HTTP call.
 
@@ -35,8 +35,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from veracity.llm.cache import CachedResponse
-from veracity.llm.cluster import CacheActor, LimiterActor, LimiterStats
-from veracity.models import StoryFailure, StoryReport
 from veracity.pipeline.events import StageEvent
 from veracity.pipeline.executors import (
     Item,
@@ -45,31 +43,17 @@ from veracity.pipeline.executors import (
     WorkerSpec,
     build_worker_pipeline,
     item_id,
-    loaded,
+    item_results,
     single_threaded_blas,
-    story_result,
 )
 from veracity.pipeline.runner import warm_up_in_a_thread
 
-__all__ = [
-    "ACTOR_CALLS",
-    "CacheActor",
-    "LimiterActor",
-    "LimiterStats",
-    "SharedCache",
-    "SharedLimiter",
-    "StoryRunner",
-]
-
 logger = logging.getLogger("veracity.pipeline")
-
-# Calls an actor may have waiting at once: every request waiting for a permit is one.
-ACTOR_CALLS = 10_000
 
 
 @dataclass(frozen=True)
 class SharedLimiter:
-    """A runner's side of :class:`LimiterActor`: a ``RequestLimiter`` for ``LLMClient``."""
+    """A runner's side of :class:`veracity.llm.cluster.LimiterActor`: a ``RequestLimiter`` for ``LLMClient``."""
 
     actor: Any
     holder: str
@@ -100,7 +84,7 @@ class SharedLimiter:
 
 @dataclass(frozen=True)
 class SharedCache:
-    """A runner's side of :class:`CacheActor`: a ``ResponseStore`` for ``LLMClient``."""
+    """A runner's side of :class:`veracity.llm.cluster.CacheActor`: a ``ResponseStore`` for ``LLMClient``."""
 
     actor: Any
 
@@ -153,16 +137,8 @@ class StoryRunner:
                 return Outcome([], [], setup_error=str(error))
         story_id = item_id(item)
         events = self._events[story_id] = []
-        results: list[Any] = []
         try:
-            for story in await asyncio.to_thread(lambda: list(loaded(self._pipeline, [item]))):
-                result: Any = story
-                if not isinstance(story, StoryFailure):
-                    result = await story_result(self._pipeline, story)
-                if self._spec.finish is not None and isinstance(result, StoryReport):
-                    # In a thread: rendering on this loop would hold up the other stories.
-                    result = await asyncio.to_thread(self._spec.finish, self._pipeline, result)
-                results.append(result)
+            results = await item_results(self._pipeline, item, self._spec.finish, off_the_loop=True)
         finally:
             self._events.pop(story_id, None)
         return Outcome(results, events)
